@@ -1,0 +1,39 @@
+import { z } from 'zod'
+
+/** The closed list of error codes that may cross the contract boundary. */
+export const ErrorCode = z.enum([
+  'INVALID_INPUT', // the input failed the procedure's schema
+  'UNKNOWN_METHOD', // no such procedure in the contract
+  'NOT_FOUND', // a named thing (file, image, drive, build) does not exist
+  'UNAVAILABLE', // a part the call needs is missing or unreachable (Docker, a bridge connection)
+  'FORBIDDEN', // refused on purpose (unsafe drive, non-loopback bind, untrusted sender)
+  'CANCELLED', // the user cancelled long work
+  'INTERNAL', // a bug: anything not thrown as an OrchardError
+])
+export type ErrorCode = z.infer<typeof ErrorCode>
+
+export const ErrorShape = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  detail: z.unknown().optional(),
+})
+export type ErrorShape = z.infer<typeof ErrorShape>
+
+/** An expected failure with a code; anything else thrown is reported as INTERNAL. */
+export class OrchardError extends Error {
+  readonly code: ErrorCode
+  readonly detail?: unknown
+
+  constructor(code: ErrorCode, message: string, detail?: unknown) {
+    super(message)
+    this.name = 'OrchardError'
+    this.code = code
+    this.detail = detail
+  }
+
+  toShape(): ErrorShape {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail }
+  }
+}

@@ -1,0 +1,54 @@
+import { useEffect, useState } from 'react'
+import type { AppInfo } from '../../../electron/common/contract'
+import { useClient } from '../client/context'
+import { StatusPanel } from './StatusPanel'
+import { STEPS } from './steps'
+import { useHashRoute } from './useHashRoute'
+import { useSystemCheck } from './useSystemCheck'
+
+export function App() {
+  const client = useClient()
+  const route = useHashRoute(STEPS.map((step) => step.id))
+  const system = useSystemCheck()
+  const [info, setInfo] = useState<AppInfo | null>(null)
+  useEffect(() => void client.call('app.info', {}).then(setInfo, () => setInfo(null)), [client])
+
+  const current = STEPS.find((step) => step.id === route) ?? STEPS[0]!
+  const Step = current.component
+  const blocked = current.uses.filter((id) => system.check?.capabilities.find((c) => c.id === id)?.ready === false)
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Orchard</h1>
+        <nav aria-label="Wizard steps">
+          <ol className="steps">
+            {STEPS.map((step, index) => (
+              <li key={step.id}>
+                <a href={`#/${step.id}`} aria-current={step.id === current.id ? 'step' : undefined}>
+                  <span className="step-number">{index + 1}</span> {step.title}
+                </a>
+              </li>
+            ))}
+          </ol>
+        </nav>
+      </header>
+      <div className="body">
+        <main aria-labelledby="step-title">
+          <h2 id="step-title">{current.title}</h2>
+          <p className="muted">{current.summary}</p>
+          {blocked.length > 0 && (
+            <p className="notice" role="note">
+              Some ways to run this step are not available on this computer; see “This computer”.
+            </p>
+          )}
+          <Step />
+        </main>
+        <StatusPanel state={system} />
+      </div>
+      <footer className="muted small">
+        {info ? `Orchard ${info.version} · ${info.runtime} · ${info.platform}/${info.arch}${info.elevated ? ' · elevated' : ''}` : 'Orchard'}
+      </footer>
+    </div>
+  )
+}

@@ -1,0 +1,24 @@
+import type { ComponentType } from 'react'
+import type { CapabilityId } from '../../../electron/common/contract'
+import { BuildStep } from '../features/build/BuildStep'
+import { CardStep } from '../features/card/CardStep'
+import { DevicesStep } from '../features/devices/DevicesStep'
+import { FlashStep } from '../features/flash/FlashStep'
+import { RecipeStep } from '../features/recipe/RecipeStep'
+
+export interface StepDefinition {
+  id: string
+  title: string
+  summary: string
+  /** Capabilities this step uses, shown beside it so a missing part is obvious. */
+  uses: CapabilityId[]
+  component: ComponentType
+}
+
+export const STEPS: StepDefinition[] = [
+  { id: 'recipe', title: 'Recipe', summary: 'Source image and customizations', uses: [], component: RecipeStep },
+  { id: 'build', title: 'Build', summary: 'Quick, local Docker or cloud', uses: ['quickBuild', 'dockerBuild', 'cloud'], component: BuildStep },
+  { id: 'devices', title: 'Devices', summary: 'Per-device variables and scripts', uses: [], component: DevicesStep },
+  { id: 'flash', title: 'Flash', summary: 'Many cards at once, verified', uses: ['flash'], component: FlashStep },
+  { id: 'card', title: 'Card', summary: 'Edit a flashed card', uses: [], component: CardStep },
+]

@@ -1,0 +1,86 @@
+/**
+ * ESLint rule `orchard/layering`: folder = process, and each folder imports only what its
+ * process may load (see docs/ARCHITECTURE.md, "Conventions"). Resolves relative imports
+ * to project folders and checks them, plus `electron`, Node built-ins and, for the
+ * contract, any package but zod.
+ */
+import { builtinModules } from 'node:module'
+import path from 'node:path'
+
+const NODE_BUILTINS = new Set(builtinModules)
+// A sandboxed preload may require only these (and `electron`).
+const SANDBOX_PRELOAD_BUILTINS = new Set(['events', 'timers', 'url'])
+
+/** Each layer: which project folders it may import from, and which modules it may load. */
+export const LAYERS = [
+  { dir: 'electron/common', may: ['electron/common'], electron: false, node: false, packages: ['zod', 'vitest'] },
+  { dir: 'electron/core', may: ['electron/common', 'electron/core', 'builder'], electron: false, node: true },
+  { dir: 'electron/bridge', may: ['electron/common', 'electron/core', 'electron/bridge'], electron: false, node: true },
+  { dir: 'electron/writer', may: ['electron/common', 'electron/writer', 'builder'], electron: false, node: true },
+  { dir: 'electron/main', may: ['electron/common', 'electron/core', 'electron/main'], electron: true, node: true },
+  { dir: 'electron/preload', may: ['electron/common', 'electron/preload'], electron: true, node: 'sandbox' },
+  { dir: 'renderer', may: ['renderer', 'electron/common'], electron: false, node: false },
+  { dir: 'builder', may: ['builder'], electron: false, node: true },
+]
+
+function layerOf(relativePath) {
+  const normalized = relativePath.split(path.sep).join('/')
+  return LAYERS.find((layer) => normalized === layer.dir || normalized.startsWith(`${layer.dir}/`))
+}
+
+function packageName(specifier) {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+}
+
+/** Why `specifier` may not be imported from a file in `layer`, or null when it may. */
+export function violation(layer, fromFile, specifier, projectRoot) {
+  if (specifier.startsWith('.') || specifier.startsWith('/')) {
+    const target = path.relative(projectRoot, path.resolve(path.dirname(fromFile), specifier))
+    const targetLayer = layerOf(target)
+    if (!targetLayer) return target.startsWith('..') ? `${layer.dir} may not import from outside the project` : null
+    return layer.may.includes(targetLayer.dir) ? null : `${layer.dir} may not import from ${targetLayer.dir}`
+  }
+  const name = packageName(specifier)
+  if (name === 'electron') return layer.electron ? null : `only electron/main and electron/preload may import "electron"`
+  const builtin = specifier.startsWith('node:') || NODE_BUILTINS.has(name)
+  if (builtin) {
+    const bare = specifier.replace(/^node:/, '')
+    if (layer.node === true) return null
+    if (layer.node === 'sandbox' && SANDBOX_PRELOAD_BUILTINS.has(bare)) return null
+    return `${layer.dir} may not import the Node built-in "${specifier}"`
+  }
+  if (layer.packages && !layer.packages.includes(name)) {
+    return `${layer.dir} may import only ${layer.packages.join(', ')}, not "${specifier}"`
+  }
+  return null
+}
+
+export default {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Enforce the folder = process import boundaries' },
+    schema: [],
+    messages: { layering: 'Layering: {{why}}.' },
+  },
+  create(context) {
+    const projectRoot = context.cwd
+    const file = context.filename
+    const layer = layerOf(path.relative(projectRoot, file))
+    if (!layer) return {}
+    const check = (node) => {
+      if (!node || node.type !== 'Literal' || typeof node.value !== 'string') return
+      const why = violation(layer, file, node.value, projectRoot)
+      if (why) context.report({ node, messageId: 'layering', data: { why } })
+    }
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require') check(node.arguments[0])
+      },
+    }
+  },
+}
