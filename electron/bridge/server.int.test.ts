@@ -1,0 +1,122 @@
+/** The contract round trip over a real WebSocket on loopback, against the real core. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { createBridgeTransport, type BridgeTransport } from '../common/bridge-transport'
+import { BRIDGE_CLOSE } from '../common/channels'
+import { createClient } from '../common/client'
+import { OrchardError } from '../common/errors'
+import { createCore } from '../core'
+import { startBridge, type Bridge } from './server'
+
+let bridge: Bridge
+let staticDir: string
+const transports: BridgeTransport[] = []
+
+function connect(token = bridge.token) {
+  const transport = createBridgeTransport(bridge.origin, token, WebSocket)
+  transports.push(transport)
+  return transport
+}
+
+beforeAll(async () => {
+  staticDir = await mkdtemp(path.join(os.tmpdir(), 'orchard-bridge-'))
+  await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Orchard test</title>')
+  const core = createCore({ runtime: { name: 'orchard', version: '9.9.9', runtime: 'node' } })
+  bridge = await startBridge({ ...core, staticDir })
+})
+
+afterAll(async () => {
+  for (const transport of transports) transport.close()
+  await bridge.close()
+  await rm(staticDir, { recursive: true, force: true })
+})
+
+describe('bridge', () => {
+  it('answers a valid call with the value from core', async () => {
+    const client = createClient(connect())
+    const info = await client.call('app.info', {})
+    expect(info).toMatchObject({ name: 'orchard', version: '9.9.9', runtime: 'node', platform: process.platform, arch: process.arch })
+    expect(info.versions.node).toBe(process.versions.node)
+  })
+
+  it('surfaces invalid input as a coded error with the schema issues', async () => {
+    const client = createClient(connect())
+    const failure = await client.call('app.info', { bogus: 1 } as never).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(OrchardError)
+    expect(failure).toMatchObject({ code: 'INVALID_INPUT', detail: { issues: [{ code: 'unrecognized_keys' }] } })
+  })
+
+  it('answers an unknown method with UNKNOWN_METHOD', async () => {
+    const result = await connect().call('drives.format', { all: true })
+    expect(result).toEqual({ ok: false, error: { code: 'UNKNOWN_METHOD', message: 'Unknown method "drives.format"' } })
+  })
+
+  it('delivers subscribed events while a call runs, and stops after unsubscribing', async () => {
+    const client = createClient(connect())
+    const heard: string[] = []
+    const stop = client.on('system.probe', ({ capability, probe }) => heard.push(`${capability}/${probe.id}`))
+    const check = await client.call('system.check', {})
+    const expected = check.capabilities.flatMap((capability) => capability.probes.map((probe) => `${capability.id}/${probe.id}`))
+    expect(expected.length).toBeGreaterThan(5)
+    expect(heard.sort()).toEqual(expected.sort())
+
+    stop()
+    await client.call('system.check', {})
+    expect(heard).toHaveLength(expected.length)
+  })
+
+  it('does not send events to a connection that never subscribed', async () => {
+    const listening = createClient(connect())
+    const silent = connect()
+    const silentHeard: unknown[] = []
+    // Listen on the raw socket of a second transport: it subscribes to nothing.
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
+    raw.on('message', (data) => silentHeard.push(JSON.parse(String(data))))
+    await new Promise((resolve) => raw.once('open', resolve))
+    let heard = 0
+    listening.on('system.probe', () => heard++)
+    await listening.call('system.check', {})
+    await silent.call('app.info', {})
+    raw.close()
+    expect(heard).toBeGreaterThan(0)
+    expect(silentHeard).toEqual([])
+  })
+
+  it.each([
+    ['a wrong token', 'not-the-token', BRIDGE_CLOSE.invalidToken],
+    ['no token', '', BRIDGE_CLOSE.missingToken],
+  ])('closes a connection with %s, and its calls fail as UNAVAILABLE', async (_name, token, expected) => {
+    const transport = connect(token)
+    expect(await transport.closed).toEqual({ code: expected.code, reason: expected.reason })
+    const result = await transport.call('app.info', {})
+    expect(result).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } })
+    if (!result.ok) expect(result.error.message).toContain(String(expected.code))
+  })
+
+  it('closes a connection that sends a malformed message', async () => {
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
+    await new Promise((resolve) => raw.once('open', resolve))
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
+    raw.send('{"type":"launch-missiles"}')
+    expect(await closed).toBe(BRIDGE_CLOSE.badMessage.code)
+  })
+
+  it('refuses to bind to a non-loopback address', async () => {
+    const core = createCore({ runtime: { name: 'orchard', version: '0', runtime: 'node' } })
+    for (const host of ['0.0.0.0', '::', '192.0.2.10']) {
+      await expect(startBridge({ ...core, host })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    }
+  })
+
+  it('serves the renderer with a CSP, and nothing outside its folder', async () => {
+    const page = await fetch(`${bridge.origin}/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('Orchard test')
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    const escape = await fetch(`${bridge.origin}/%2e%2e/%2e%2e/etc/passwd`)
+    expect(escape.status).toBe(404)
+  })
+})

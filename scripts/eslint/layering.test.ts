@@ -1,0 +1,40 @@
+/** The layering rule fires on violating files, linted with the project's real ESLint config. */
+import { ESLint } from 'eslint'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const eslint = new ESLint({ cwd: projectRoot })
+
+async function layeringErrors(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(projectRoot, filePath) })
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'orchard/layering').map((m) => m.message)
+}
+
+describe('orchard/layering', () => {
+  it.each([
+    ['electron/core/bad.ts', "import { app } from 'electron'\nexport const a = app", 'only electron/main and electron/preload may import "electron"'],
+    ['builder/src/bad.ts', "const { app } = require('electron')\nexport const a = app", 'only electron/main and electron/preload'],
+    ['electron/common/bad.ts', "import { readFile } from 'node:fs/promises'\nexport const r = readFile", 'Node built-in "node:fs/promises"'],
+    ['electron/common/bad.ts', "import React from 'react'\nexport const r = React", 'may import only zod'],
+    ['renderer/src/bad.ts', "import { createCore } from '../../electron/core'\nexport const c = createCore", 'renderer may not import from electron/core'],
+    ['renderer/src/bad.ts', "export const m = () => import('../../builder/src/x')", 'renderer may not import from builder'],
+    ['renderer/src/bad.ts', "import os from 'os'\nexport const o = os", 'Node built-in "os"'],
+    ['electron/preload/bad.ts', "import fs from 'node:fs'\nexport const f = fs", 'Node built-in "node:fs"'],
+    ['builder/src/bad.ts', "export { createCore } from '../../electron/core'", 'builder may not import from electron/core'],
+  ])('flags %s: %s', async (file, code, expected) => {
+    const errors = await layeringErrors(file, code)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain(expected)
+  })
+
+  it.each([
+    ['electron/main/ok.ts', "import { app } from 'electron'\nimport { createCore } from '../core'\nexport const a = [app, createCore]"],
+    ['electron/preload/ok.ts', "import { contextBridge } from 'electron'\nimport { EventEmitter } from 'events'\nexport const a = [contextBridge, EventEmitter]"],
+    ['renderer/src/ok.ts', "import { createClient } from '../../electron/common/client'\nimport { useState } from 'react'\nexport const a = [createClient, useState]"],
+    ['electron/core/ok.ts', "import fs from 'node:fs'\nimport { procedures } from '../common/contract'\nexport const a = [fs, procedures]"],
+  ])('allows %s', async (file, code) => {
+    expect(await layeringErrors(file, code)).toEqual([])
+  })
+})
