@@ -57,8 +57,13 @@ describe('bridge', () => {
   it('delivers subscribed events while a call runs, and stops after unsubscribing', async () => {
     const client = createClient(connect())
     const heard: string[] = []
-    const stop = client.on('system.probe', ({ capability, probe }) => heard.push(`${capability}/${probe.id}`))
+    const checkIds = new Set<string>()
+    const stop = client.on('system.probe', ({ checkId, capability, probe }) => {
+      checkIds.add(checkId)
+      heard.push(`${capability}/${probe.id}`)
+    })
     const check = await client.call('system.check', {})
+    expect([...checkIds]).toEqual([check.checkId])
     const expected = check.capabilities.flatMap((capability) => capability.probes.map((probe) => `${capability.id}/${probe.id}`))
     expect(expected.length).toBeGreaterThan(5)
     expect(heard.sort()).toEqual(expected.sort())

@@ -48,6 +48,8 @@ export const Capability = z.object({
 export type Capability = z.infer<typeof Capability>
 
 export const SystemCheck = z.object({
+  /** Names this run; its `system.probe` events carry the same id. */
+  checkId: z.string(),
   checkedAt: z.string(),
   capabilities: z.array(Capability),
 })
@@ -60,7 +62,7 @@ export const procedures = {
 
 export const events = {
   /** One probe of a running system.check finished (lets the UI fill in as it goes). */
-  'system.probe': z.object({ capability: CapabilityId, probe: ProbeResult }),
+  'system.probe': z.object({ checkId: z.string(), capability: CapabilityId, probe: ProbeResult }),
 } as const satisfies Record<string, z.ZodType>
 
 export type Method = keyof typeof procedures

@@ -12,7 +12,7 @@ const info: AppInfo = {
   elevated: false,
   versions: { node: '20', v8: '11', electron: null, chrome: null },
 }
-const check: SystemCheck = { checkedAt: new Date(0).toISOString(), capabilities: [] }
+const check: SystemCheck = { checkId: 'c1', checkedAt: new Date(0).toISOString(), capabilities: [] }
 
 function dispatcherWith(overrides: Partial<Handlers> = {}) {
   const onInternalError = vi.fn()

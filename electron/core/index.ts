@@ -18,7 +18,7 @@ export function createCore(options: CoreOptions): Core {
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
-      'system.check': () => runSystemCheck((capability, probe) => bus.emit('system.probe', { capability, probe })),
+      'system.check': () => runSystemCheck((checkId, capability, probe) => bus.emit('system.probe', { checkId, capability, probe })),
     },
     options,
   )

@@ -97,7 +97,7 @@ describe('Electron IPC adapter', () => {
     const subscriber = fakeContents(1)
     const bystander = fakeContents(2)
     ipcMain.send(IPC_CHANNELS.subscribe, eventFrom(subscriber), 'system.probe')
-    const payload = { capability: 'flash' as const, probe: { id: 'p', label: 'P', ok: true, required: true, detail: 'fine' } }
+    const payload = { checkId: 'c1', capability: 'flash' as const, probe: { id: 'p', label: 'P', ok: true, required: true, detail: 'fine' } }
     core.bus.emit('system.probe', payload)
     expect(subscriber.send).toHaveBeenCalledWith(IPC_CHANNELS.event, { event: 'system.probe', payload })
     expect(bystander.send).not.toHaveBeenCalled()
@@ -113,7 +113,7 @@ describe('Electron IPC adapter', () => {
     const ours = fakeContents(1)
     ipcMain.send(IPC_CHANNELS.subscribe, eventFrom(stranger), 'system.probe')
     ipcMain.send(IPC_CHANNELS.subscribe, eventFrom(ours), 'no.such.event')
-    core.bus.emit('system.probe', { capability: 'cloud', probe: { id: 'p', label: 'P', ok: false, required: true, detail: 'x' } })
+    core.bus.emit('system.probe', { checkId: 'c1', capability: 'cloud', probe: { id: 'p', label: 'P', ok: false, required: true, detail: 'x' } })
     expect(stranger.send).not.toHaveBeenCalled()
     expect(ours.send).not.toHaveBeenCalled()
   })
@@ -123,7 +123,7 @@ describe('Electron IPC adapter', () => {
     const contents = fakeContents(1)
     ipcMain.send(IPC_CHANNELS.subscribe, eventFrom(contents), 'system.probe')
     contents.destroy()
-    core.bus.emit('system.probe', { capability: 'cloud', probe: { id: 'p', label: 'P', ok: true, required: true, detail: 'x' } })
+    core.bus.emit('system.probe', { checkId: 'c1', capability: 'cloud', probe: { id: 'p', label: 'P', ok: true, required: true, detail: 'x' } })
     expect(contents.send).not.toHaveBeenCalled()
 
     dispose()

@@ -15,11 +15,16 @@ const dockerCli = spawnSync('docker', ['--version']).status === 0
 
 describe('system.check on this machine', async () => {
   const heard: string[] = []
-  const check = await runSystemCheck((capability, result) => heard.push(`${capability}/${result.id}`))
+  const checkIds = new Set<string>()
+  const check = await runSystemCheck((checkId, capability, result) => {
+    checkIds.add(checkId)
+    heard.push(`${capability}/${result.id}`)
+  })
 
   it('reports every probe once as an event', () => {
     const all = check.capabilities.flatMap((c) => c.probes.map((p) => `${c.id}/${p.id}`))
     expect(heard.sort()).toEqual(all.sort())
+    expect([...checkIds]).toEqual([check.checkId])
     expect(check.capabilities.map((c) => c.id)).toEqual(['quickBuild', 'dockerBuild', 'cloud', 'flash', 'bootTest'])
   })
 

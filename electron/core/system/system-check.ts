@@ -1,4 +1,5 @@
 /** Which of Orchard's capabilities can run here, and what is missing for the others. */
+import { randomUUID } from 'node:crypto'
 import type { Capability, CapabilityId, ProbeResult, SystemCheck } from '../../common/contract'
 import * as probes from './probes'
 
@@ -47,21 +48,24 @@ const CAPABILITIES: CapabilitySpec[] = [
   },
 ]
 
+export type ProbeListener = (checkId: string, capability: CapabilityId, probe: ProbeResult) => void
+
 /** Runs every probe at once; `onProbe` hears each result as it arrives. */
-export async function runSystemCheck(onProbe?: (capability: CapabilityId, probe: ProbeResult) => void): Promise<SystemCheck> {
+export async function runSystemCheck(onProbe?: ProbeListener): Promise<SystemCheck> {
+  const checkId = randomUUID()
   const capabilities = await Promise.all(
     CAPABILITIES.map(async (spec): Promise<Capability> => {
       const results = await Promise.all(
         spec.probes.map(async ({ run, required }) => {
           const probe: ProbeResult = { ...(await settle(run)), required }
-          onProbe?.(spec.id, probe)
+          onProbe?.(checkId, spec.id, probe)
           return probe
         }),
       )
       return { id: spec.id, label: spec.label, ready: results.every((probe) => probe.ok || !probe.required), probes: results }
     }),
   )
-  return { checkedAt: new Date().toISOString(), capabilities }
+  return { checkId, checkedAt: new Date().toISOString(), capabilities }
 }
 
 /** A probe that throws is a failed probe, not a failed check. */

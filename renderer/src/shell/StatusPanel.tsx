@@ -20,7 +20,11 @@ export function StatusPanel({ state }: { state: SystemCheckState }) {
           ))}
         </ul>
       )}
-      {check && <p className="muted small">Checked {new Date(check.checkedAt).toLocaleTimeString()}</p>}
+      {check && !running && (
+        <p className="muted small" data-checked-at={check.checkedAt}>
+          Checked {new Date(check.checkedAt).toLocaleTimeString()} · {probesSeen} probes reported
+        </p>
+      )}
     </aside>
   )
 }

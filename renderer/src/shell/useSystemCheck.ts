@@ -4,7 +4,7 @@ import { useClient } from '../client/context'
 
 export interface SystemCheckState {
   check: SystemCheck | null
-  /** Probes heard so far during a running check. */
+  /** Probe events heard: during a run, all of them; after it, those of the shown check. */
   probesSeen: number
   running: boolean
   error: string | null
@@ -14,9 +14,11 @@ export interface SystemCheckState {
 export function useSystemCheck(): SystemCheckState {
   const client = useClient()
   const [check, setCheck] = useState<SystemCheck | null>(null)
-  const [probesSeen, setProbesSeen] = useState(0)
   const [running, setRunning] = useState(true)
   const [error, setError] = useState<string | null>(null)
+  const [heard, setHeard] = useState(0)
+  // Another window (or a client over the bridge) may run a check too: count per check id.
+  const [perCheck, setPerCheck] = useState<Record<string, number>>({})
 
   const run = useCallback(
     () =>
@@ -29,13 +31,21 @@ export function useSystemCheck(): SystemCheckState {
   const recheck = useCallback(() => {
     setRunning(true)
     setError(null)
-    setProbesSeen(0)
+    setHeard(0)
     void run()
   }, [run])
 
-  useEffect(() => client.on('system.probe', () => setProbesSeen((n) => n + 1)), [client])
+  useEffect(
+    () =>
+      client.on('system.probe', ({ checkId }) => {
+        setPerCheck((counts) => ({ ...counts, [checkId]: (counts[checkId] ?? 0) + 1 }))
+        setHeard((n) => n + 1)
+      }),
+    [client],
+  )
   useEffect(() => void run(), [run])
 
+  const probesSeen = running || !check ? heard : (perCheck[check.checkId] ?? 0)
   return { check, probesSeen, running, error, recheck }
 }
 
