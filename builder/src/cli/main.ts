@@ -1,26 +1,32 @@
 /**
  * `orchard`: the headless face of the builder, for CI and scripts.
- * Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid input.
+ * Exit codes (docs/cli.md): 0 ok, 1 failed, 2 usage or invalid recipe, 3 bad source or
+ * image, 4 output not writable, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander'
-import { readFileSync } from 'node:fs'
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+import { registerFixtureCommand } from '../fixture/fixture-command'
+import { BUILDER_VERSION } from '../version'
+import { registerBuildCommand } from './build-command'
+import { registerDemoCommand } from './demo-command'
+import { registerInspectCommand } from './inspect-command'
+import { EXIT } from './output'
+import { registerRecipeCommand } from './recipe-command'
 
 const program = new Command('orchard')
   .description('Build customized Raspberry Pi OS images, give every device its own startup scripts, flash many cards.')
-  .version(pkg.version, '-v, --version')
+  .version(BUILDER_VERSION, '-v, --version')
   .showHelpAfterError()
   .exitOverride()
+
+registerBuildCommand(program)
+registerInspectCommand(program)
+registerRecipeCommand(program)
+registerFixtureCommand(program)
+registerDemoCommand(program)
 
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
-  if (error instanceof CommanderError) {
-    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage)
-  }
-  console.error(`orchard: ${(error as Error).message}`)
-  process.exit(EXIT.failed)
+  if (!(error instanceof CommanderError)) throw error
+  process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage
 }

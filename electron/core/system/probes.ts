@@ -8,6 +8,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { ProbeResult } from '../../common/contract'
+import { cacheDir } from '../../../builder/src/paths'
 import { findExecutable, isElevated, runCommand } from './host'
 
 export type Probe = Omit<ProbeResult, 'required'>
@@ -238,14 +239,6 @@ export async function rawDiskAccess(): Promise<Probe> {
     if (found) return { id, label, ok: true, detail: `Not elevated; flashing asks through ${helper}` }
   }
   return { id, label, ok: false, detail: 'Not root and neither pkexec nor sudo found', fix: installHint('policykit-1') }
-}
-
-/** Where sources, fixtures and builds are cached. */
-export function cacheDir(env = process.env): string {
-  if (env.ORCHARD_CACHE_DIR) return env.ORCHARD_CACHE_DIR
-  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? os.homedir(), 'Orchard', 'cache')
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches', 'Orchard')
-  return path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'orchard')
 }
 
 const GiB = 1024 ** 3

@@ -1,0 +1,44 @@
+import type { Command } from 'commander'
+import { inspectImage, type ImageReport } from '../inspect'
+import { createReporter, exitCodeFor } from './output'
+
+export function registerInspectCommand(program: Command): void {
+  program
+    .command('inspect')
+    .description('Show an image: partitions, release traits, startup-scripts and build info')
+    .argument('<image>', 'a disk image file (.img)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const reporter = createReporter(Boolean(options.json))
+      try {
+        const report = await inspectImage(file)
+        reporter.result(report, () => describe(report))
+      } catch (error) {
+        reporter.error(error)
+        process.exitCode = exitCodeFor(error)
+      }
+    })
+}
+
+function describe(report: ImageReport): string {
+  const mib = (n: number) => `${(n / (1 << 20)).toFixed(0)} MiB`
+  const { release } = report
+  const lines = [
+    `${report.file} (${mib(report.bytes)}, ${report.table.scheme.toUpperCase()} disk id ${report.table.diskId})`,
+    ...report.table.partitions.map(
+      (p) => `  #${p.index} type ${p.type} at ${p.offset} (${mib(p.size)}) PARTUUID=${p.partuuid}${p.index === report.boot.index ? ` boot "${report.boot.label}"` : ''}${p.index === report.root.index ? ` root "${report.root.label}"` : ''}`,
+    ),
+    `Release: ${release.release} (${release.arch}), boot mounted at ${release.bootMount}, ${release.init}, network ${release.network}` +
+      `${release.cloudInit ? ', cloud-init' : ''}${release.userconfWizard ? ', first-boot user wizard' : ''}`,
+    report.startupScripts ? 'startup-scripts:' : 'startup-scripts: not installed',
+    ...(report.startupScripts ?? []).map((file) => `  ${file.path}${file.path.endsWith('/') ? '' : ` (${file.size} bytes)`}`),
+  ]
+  if (report.buildInfo) {
+    const info = report.buildInfo
+    lines.push(`Build: ${info.name}, ${info.builtAt} (${info.mode}, orchard ${info.builder.version})`, `  source ${info.source.url ?? info.source.path} sha256 ${info.source.sha256}`)
+    lines.push(...info.customizations.map((line) => `  - ${line}`))
+  } else {
+    lines.push('Build info: none (not built by Orchard)')
+  }
+  return lines.join('\n')
+}

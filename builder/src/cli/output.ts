@@ -1,0 +1,89 @@
+/**
+ * How the CLI speaks: a progress bar on a terminal, plain lines otherwise, JSON lines
+ * with --json; and the exit code for each kind of failure (documented in docs/cli.md).
+ */
+import { BuildError, type BuildErrorCode } from '../errors'
+
+export const EXIT = {
+  ok: 0,
+  failed: 1, // the work failed for a reason not listed below
+  usage: 2, // bad arguments, an invalid recipe, a file that is not there
+  source: 3, // the source or image is wrong: checksum mismatch, not a disk image, download failed
+  unwritable: 4, // the output cannot be written
+  cancelled: 130,
+} as const
+
+const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
+  INVALID_RECIPE: EXIT.usage,
+  NOT_FOUND: EXIT.usage,
+  CHECKSUM_MISMATCH: EXIT.source,
+  INVALID_SOURCE: EXIT.source,
+  INVALID_IMAGE: EXIT.source,
+  DOWNLOAD_FAILED: EXIT.source,
+  UNWRITABLE: EXIT.unwritable,
+  CANCELLED: EXIT.cancelled,
+}
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof BuildError ? EXIT_BY_CODE[error.code] : EXIT.failed
+}
+
+export interface Reporter {
+  progress(phase: string, message: string, fraction?: number, bytes?: number, total?: number): void
+  line(text: string): void
+  result(value: unknown, human: () => string): void
+  error(error: unknown): void
+}
+
+const formatBytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : `${(n / (1 << 20)).toFixed(1)} MiB`)
+
+export function createReporter(json: boolean, stream: NodeJS.WriteStream = process.stderr): Reporter {
+  const tty = !json && stream.isTTY === true
+  let barShown = false
+  let lastPlain = ''
+  const clearBar = () => {
+    if (barShown) stream.write('\r\x1b[2K')
+    barShown = false
+  }
+  return {
+    progress(phase, message, fraction, bytes, total) {
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ type: 'progress', phase, message, fraction, bytes, total })}\n`)
+      } else if (tty && fraction !== undefined) {
+        const width = 30
+        const filled = Math.round(Math.min(1, fraction) * width)
+        const size = bytes !== undefined && total ? ` ${formatBytes(bytes)}/${formatBytes(total)}` : ''
+        stream.write(`\r\x1b[2K${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%${size}`)
+        barShown = true
+      } else {
+        // Plain output: one line per message, and byte progress only every 25%.
+        const key = fraction === undefined ? message : `${phase}:${Math.floor(fraction * 4)}`
+        if (key === lastPlain) return
+        lastPlain = key
+        clearBar()
+        stream.write(`${phase}: ${message}${fraction !== undefined ? ` ${Math.floor(fraction * 100)}%` : ''}\n`)
+      }
+    },
+    line(text) {
+      if (json) return
+      clearBar()
+      stream.write(`${text}\n`)
+    },
+    result(value, human) {
+      clearBar()
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'result', ...(value as object) })}\n`)
+      else process.stdout.write(`${human()}\n`)
+    },
+    error(error) {
+      clearBar()
+      const message = error instanceof Error ? error.message : String(error)
+      if (json) {
+        const code = error instanceof BuildError ? error.code : 'INTERNAL'
+        const detail = error instanceof BuildError ? error.detail : undefined
+        process.stdout.write(`${JSON.stringify({ type: 'error', code, message, detail })}\n`)
+      } else {
+        stream.write(`orchard: ${message}\n`)
+      }
+    },
+  }
+}

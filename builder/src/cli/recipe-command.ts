@@ -1,0 +1,35 @@
+import type { Command } from 'commander'
+import { BuildError } from '../errors'
+import { loadRecipe, type RecipeProblem } from '../recipe/load'
+import { EXIT, exitCodeFor } from './output'
+
+export function registerRecipeCommand(program: Command): void {
+  const recipe = program.command('recipe').description('Work with recipe files')
+  recipe
+    .command('validate')
+    .description('Check recipes: print every problem with its path in the recipe')
+    .argument('<recipe...>', 'recipe YAML files')
+    .option('--json', 'print one JSON line per recipe')
+    .action(async (files: string[], options: { json?: boolean }) => {
+      let worst: number = EXIT.ok
+      for (const file of files) {
+        try {
+          const { recipe: valid } = await loadRecipe(file)
+          if (options.json) console.log(JSON.stringify({ file, valid: true, name: valid.name }))
+          else console.log(`${file}: valid (${valid.name})`)
+        } catch (error) {
+          const problems = error instanceof BuildError ? ((error.detail as { problems?: RecipeProblem[] } | undefined)?.problems ?? null) : null
+          if (options.json) {
+            console.log(JSON.stringify({ file, valid: false, message: (error as Error).message, problems }))
+          } else if (problems) {
+            console.log(`${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}`)
+            for (const problem of problems) console.log(`  ${problem.path}: ${problem.message}`)
+          } else {
+            console.log(`${file}: ${(error as Error).message}`)
+          }
+          worst = Math.max(worst, exitCodeFor(error))
+        }
+      }
+      process.exitCode = worst
+    })
+}

@@ -1,0 +1,24 @@
+/**
+ * The builder's expected failures. Each has a code the app maps onto its contract and a
+ * message written for the person who has to fix the input.
+ */
+export type BuildErrorCode =
+  | 'INVALID_RECIPE' // the recipe breaks the schema (detail: the issues with their paths)
+  | 'NOT_FOUND' // a file the recipe or command names does not exist
+  | 'CHECKSUM_MISMATCH' // the source's SHA256 is not the one the recipe expects
+  | 'INVALID_SOURCE' // the source is not a readable archive or disk image
+  | 'INVALID_IMAGE' // a disk image without the partitions or filesystems we need
+  | 'UNWRITABLE' // the output cannot be written where asked
+  | 'DOWNLOAD_FAILED' // the source could not be fetched
+  | 'CANCELLED'
+
+export class BuildError extends Error {
+  constructor(
+    readonly code: BuildErrorCode,
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message)
+    this.name = 'BuildError'
+  }
+}

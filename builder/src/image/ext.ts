@@ -1,0 +1,57 @@
+/** ext2/3/4 access without mounting or root, through libext2fs compiled to WebAssembly. */
+import { withMountedDisk, type ExtPromises } from 'ext2fs'
+import type { Disk } from 'file-disk'
+
+export type ExtFs = ExtPromises
+
+export function withExt<T>(disk: Disk, partition: { offset: number }, fn: (fs: ExtFs) => Promise<T>): Promise<T> {
+  return withMountedDisk(disk, partition.offset, ({ promises: fs }) => fn(fs))
+}
+
+export async function extExists(fs: ExtFs, path: string): Promise<boolean> {
+  return fs.lstat(path).then(() => true, () => false)
+}
+
+/** mkdir -p with explicit modes and root ownership, as a package would create them. */
+export async function extMkdirp(fs: ExtFs, path: string, mode = 0o755): Promise<void> {
+  let current = ''
+  for (const part of path.split('/').filter(Boolean)) {
+    current += `/${part}`
+    if (await extExists(fs, current)) continue
+    await fs.mkdir(current)
+    await fs.chmod(current, mode)
+    await fs.chown(current, 0, 0)
+  }
+}
+
+/** Writes a file with the given mode and owner, creating its directory. */
+export async function extWriteFile(fs: ExtFs, path: string, data: Buffer | string, mode = 0o644, owner: [number, number] = [0, 0]): Promise<void> {
+  await extMkdirp(fs, path.slice(0, path.lastIndexOf('/')) || '/')
+  await fs.writeFile(path, data)
+  await fs.chmod(path, mode)
+  await fs.chown(path, owner[0], owner[1])
+}
+
+/** Replaces whatever is at `path` with a symlink to `target`. */
+export async function extSymlink(fs: ExtFs, target: string, path: string): Promise<void> {
+  await extMkdirp(fs, path.slice(0, path.lastIndexOf('/')) || '/')
+  if (await extExists(fs, path)) await fs.unlink(path)
+  await fs.symlink(target, path)
+}
+
+export async function extReadText(fs: ExtFs, path: string): Promise<string | null> {
+  return fs.readFile(path, 'utf8').then((text) => text, () => null)
+}
+
+/** The first `length` bytes of a file (ELF headers and the like) without reading all of it. */
+export async function extReadHead(fs: ExtFs, path: string, length: number): Promise<Buffer | null> {
+  const fd = await fs.open(path, 'r').catch(() => null)
+  if (fd === null) return null
+  try {
+    const buffer = Buffer.alloc(length)
+    const { bytesRead } = await fs.read(fd, buffer, 0, length, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await fs.close(fd)
+  }
+}

@@ -1,0 +1,117 @@
+/** Reads a recipe from YAML, validates it, and resolves the files it names. */
+import { createHash } from 'node:crypto'
+import { access, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import YAML from 'yaml'
+import type { z } from 'zod'
+import { BuildError } from '../errors'
+import { RecipeSchema, type Recipe } from './schema'
+
+export interface LoadedRecipe {
+  recipe: Recipe
+  /** Relative paths in the recipe are relative to this folder. */
+  baseDir: string
+}
+
+export interface RecipeProblem {
+  path: string
+  message: string
+}
+
+/** `users[0].sshKeys[1]` style, the way a person finds it in the YAML. */
+function formatPath(segments: PropertyKey[]): string {
+  return segments.reduce<string>((out, segment) => {
+    if (typeof segment === 'number') return `${out}[${segment}]`
+    return out ? `${out}.${String(segment)}` : String(segment)
+  }, '')
+}
+
+export function recipeProblems(error: z.ZodError): RecipeProblem[] {
+  return error.issues.flatMap((issue): RecipeProblem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: `unknown field "${key}"` }))
+    }
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+      return [{ path: formatPath(issue.path), message: 'is required' }]
+    }
+    return [{ path: formatPath(issue.path) || '(recipe)', message: issue.message }]
+  })
+}
+
+export function describeProblems(problems: RecipeProblem[]): string {
+  return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n')
+}
+
+/** Validates recipe data (already parsed from YAML or built by the app). */
+export function parseRecipe(data: unknown): Recipe {
+  const result = RecipeSchema.safeParse(data)
+  if (result.success) return result.data
+  const problems = recipeProblems(result.error)
+  throw new BuildError('INVALID_RECIPE', `The recipe is invalid:\n${describeProblems(problems)}`, { problems })
+}
+
+export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
+  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (document.errors.length) {
+    const problems = document.errors.map((error) => ({ path: `${fileName}:${error.linePos?.[0]?.line ?? '?'}`, message: error.message.split('\n')[0]! }))
+    throw new BuildError('INVALID_RECIPE', `The recipe is not valid YAML:\n${describeProblems(problems)}`, { problems })
+  }
+  return parseRecipe(document.toJS())
+}
+
+export async function loadRecipe(file: string): Promise<LoadedRecipe> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new BuildError('NOT_FOUND', `Recipe not found: ${file}`)
+    throw error
+  })
+  const recipe = parseRecipeYaml(text, path.basename(file))
+  const baseDir = path.dirname(path.resolve(file))
+  await checkReferencedFiles(recipe, baseDir)
+  return { recipe, baseDir }
+}
+
+/** Every local file the recipe names, with the field that names it. */
+export function referencedFiles(recipe: Recipe): { field: string; file: string }[] {
+  const refs: { field: string; file: string }[] = []
+  if (recipe.source.path) refs.push({ field: 'source.path', file: recipe.source.path })
+  recipe.files.forEach((entry, index) => entry.source && refs.push({ field: `files[${index}].source`, file: entry.source }))
+  recipe.firstBoot.forEach((file, index) => refs.push({ field: `firstBoot[${index}]`, file }))
+  for (const kind of ['runOnce', 'everyTime', 'resources'] as const) {
+    recipe.startupScripts[kind].forEach((file, index) => refs.push({ field: `startupScripts.${kind}[${index}]`, file }))
+  }
+  if (recipe.dockerfile) refs.push({ field: 'dockerfile', file: recipe.dockerfile })
+  return refs
+}
+
+async function checkReferencedFiles(recipe: Recipe, baseDir: string): Promise<void> {
+  const missing: { path: string; message: string }[] = []
+  for (const { field, file } of referencedFiles(recipe)) {
+    const full = path.resolve(baseDir, file)
+    await access(full).catch(() => missing.push({ path: field, message: `file not found: ${full}` }))
+  }
+  if (missing.length) {
+    throw new BuildError('NOT_FOUND', `The recipe names files that do not exist:\n${describeProblems(missing)}`, { problems: missing })
+  }
+}
+
+/**
+ * A fingerprint of the recipe for build info. Secrets are left out, so the hash can be
+ * published without offering anything to guess passwords against.
+ */
+export function recipeHash(recipe: Recipe): string {
+  const redacted = {
+    ...recipe,
+    users: recipe.users.map(({ password, passwordHash, ...user }) => ({ ...user, password: password || passwordHash ? '<secret>' : undefined })),
+    wifi: recipe.wifi && { ...recipe.wifi, passphrase: undefined, psk: '<secret>' },
+  }
+  return createHash('sha256').update(canonicalJson(redacted)).digest('hex')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}

@@ -1,0 +1,96 @@
+/**
+ * Turns a verified source (.img, .img.xz, .img.gz, .zip) into a raw disk image, by its
+ * magic bytes rather than its name. Uses multithreaded `xz` when installed, with a
+ * JavaScript fallback everywhere; output goes to a temp file renamed into place.
+ */
+import { spawn } from 'node:child_process'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import yauzl from 'yauzl'
+import { BuildError } from '../errors'
+import { findExecutable, loadLzma } from '../tools'
+
+export type SourceFormat = 'img' | 'xz' | 'gz' | 'zip' | 'unknown'
+
+export async function sniffFormat(file: string): Promise<SourceFormat> {
+  const handle = await open(file, 'r')
+  try {
+    const head = Buffer.alloc(512)
+    const { bytesRead } = await handle.read(head, 0, 512, 0)
+    if (bytesRead >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz'
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gz'
+    if (bytesRead >= 4 && head.readUInt32LE(0) === 0x04034b50) return 'zip'
+    if (bytesRead === 512 && head.readUInt16LE(510) === 0xaa55) return 'img'
+    return 'unknown'
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Decompresses `source` to `target` (via a temp file); `target` exists only if it all worked. */
+export async function decompress(source: string, format: Exclude<SourceFormat, 'img' | 'unknown'>, target: string): Promise<void> {
+  const partial = `${target}.partial-${process.pid}-${Date.now()}`
+  try {
+    if (format === 'xz') await unxz(source, partial)
+    else if (format === 'gz') await pipeline(createReadStream(source), createGunzip(), createWriteStream(partial))
+    else await unzipImage(source, partial)
+    await rename(partial, target)
+  } catch (error) {
+    await rm(partial, { force: true })
+    if (error instanceof BuildError) throw error
+    throw new BuildError('INVALID_SOURCE', `Cannot decompress ${source} (${format}): ${(error as Error).message}`)
+  }
+}
+
+async function unxz(source: string, target: string): Promise<void> {
+  const xz = await findExecutable('xz')
+  if (!xz) {
+    const lzma = await loadLzma()
+    await pipeline(createReadStream(source), lzma.createDecompressor(), createWriteStream(target))
+    return
+  }
+  const output = await open(target, 'w')
+  try {
+    const child = spawn(xz, ['--decompress', '--stdout', '--threads=0', source], { stdio: ['ignore', output.fd, 'pipe'] })
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', resolve)
+    })
+    if (code !== 0) throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${stderr.trim().replace(/^xz: /, '') || `xz exited with ${code}`}`)
+  } finally {
+    await output.close()
+  }
+}
+
+/** Extracts the one disk image inside a zip (Raspberry Pi images ship as `<name>.img` in a zip). */
+async function unzipImage(source: string, target: string): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(source, { lazyEntries: true, autoClose: false }, (error, file) => (error ? reject(error) : resolve(file))),
+  )
+  try {
+    const entries: yauzl.Entry[] = []
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (/\.img$/i.test(entry.fileName) && !entry.fileName.endsWith('/')) entries.push(entry)
+        zip.readEntry()
+      })
+      zip.once('end', resolve)
+      zip.once('error', reject)
+      zip.readEntry()
+    })
+    if (entries.length !== 1) {
+      const found = entries.map((entry) => entry.fileName).join(', ')
+      throw new BuildError('INVALID_SOURCE', entries.length ? `${source} holds several disk images (${found}); it must hold one` : `${source} holds no .img disk image`)
+    }
+    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      zip.openReadStream(entries[0]!, (error, s) => (error ? reject(error) : resolve(s))),
+    )
+    await pipeline(stream, createWriteStream(target))
+  } finally {
+    zip.close()
+  }
+}
