@@ -53,9 +53,19 @@ export function parseRecipe(data: unknown): Recipe {
 export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
   const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (document.errors.length) {
-    const problems = document.errors.map((error) => ({ path: `${fileName}:${error.linePos?.[0]?.line ?? '?'}`, message: error.message.split('\n')[0]! }))
+    const problems = document.errors.map((error) => ({
+      path: `${fileName}:${error.linePos?.[0]?.line ?? '?'}`,
+      message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+    }))
     throw new BuildError('INVALID_RECIPE', `The recipe is not valid YAML:\n${describeProblems(problems)}`, { problems })
   }
+  // The recipe has no numeric fields: an unquoted 12345678 passphrase or 0644 mode is text,
+  // and YAML's number reading would drop leading zeros.
+  YAML.visit(document, {
+    Scalar(_key, node) {
+      if ((typeof node.value === 'number' || typeof node.value === 'bigint') && node.source) node.value = node.source
+    },
+  })
   return parseRecipe(document.toJS())
 }
 
