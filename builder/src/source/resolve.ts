@@ -80,7 +80,14 @@ async function verifyLocal(file: string, expected: string, cache: string, option
   if (index[key] === expected) return file
 
   let bytes = 0
-  const actual = await hashFile(file, (n) => options.onProgress?.({ phase: 'verify', bytes: (bytes += n), total: info.size }), options.signal)
+  const actual = await hashFile(
+    file,
+    (n) => {
+      bytes += n // not inside the optional call below: its arguments are skipped when there is no listener
+      options.onProgress?.({ phase: 'verify', bytes, total: info.size })
+    },
+    options.signal,
+  )
   if (actual !== expected) throw mismatch(file, expected, actual)
   index[key] = actual
   await mkdir(cache, { recursive: true })
@@ -104,7 +111,10 @@ async function fetchVerified(url: string, expected: string, cache: string, optio
   try {
     await pipeline(
       body,
-      hashing(hash, (n) => options.onProgress?.({ phase: 'download', bytes: (bytes += n), total })),
+      hashing(hash, (n) => {
+        bytes += n
+        options.onProgress?.({ phase: 'download', bytes, total })
+      }),
       createWriteStream(partial),
       { signal: options.signal },
     )
