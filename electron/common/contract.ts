@@ -55,14 +55,69 @@ export const SystemCheck = z.object({
 })
 export type SystemCheck = z.infer<typeof SystemCheck>
 
+export const RecipeProblem = z.object({ path: z.string(), message: z.string() })
+
+export const RecipeValidation = z.object({
+  valid: z.boolean(),
+  problems: z.array(RecipeProblem),
+  /** The recipe's name when it parsed far enough to have one. */
+  name: z.string().nullable(),
+})
+
+export const BuildMode = z.enum(['auto', 'quick'])
+
+export const BuildPhase = z.enum(['source', 'customize', 'write', 'compress', 'done'])
+
+export const BuildProgress = z.object({
+  buildId: z.string(),
+  phase: BuildPhase,
+  message: z.string(),
+  fraction: z.number().min(0).max(1).optional(),
+  bytes: z.number().optional(),
+  totalBytes: z.number().optional(),
+})
+export type BuildProgress = z.infer<typeof BuildProgress>
+
+export const BuildOutput = z.object({
+  image: z.string(),
+  sha256: z.string(),
+  compressed: z.string().nullable(),
+  buildInfoFile: z.string(),
+  bytes: z.number(),
+  customizations: z.array(z.string()),
+  release: z.string(),
+})
+export type BuildOutput = z.infer<typeof BuildOutput>
+
+export const BuildFinished = z.discriminatedUnion('ok', [
+  z.object({ buildId: z.string(), ok: z.literal(true), output: BuildOutput }),
+  z.object({ buildId: z.string(), ok: z.literal(false), error: ErrorShape }),
+])
+export type BuildFinished = z.infer<typeof BuildFinished>
+
+const FilePath = z.string().min(1)
+
 export const procedures = {
   'app.info': { input: NoInput, output: AppInfo },
   'system.check': { input: NoInput, output: SystemCheck },
+  /** Checks recipe YAML; relative paths in it are checked against `baseDir` when given. */
+  'recipes.validate': { input: z.object({ yaml: z.string(), baseDir: FilePath.optional() }).strict(), output: RecipeValidation },
+  'recipes.load': { input: z.object({ path: FilePath }).strict(), output: z.object({ path: z.string(), yaml: z.string(), validation: RecipeValidation }) },
+  /** Writes recipe YAML (only a valid one) to `path`, atomically. */
+  'recipes.save': { input: z.object({ path: FilePath, yaml: z.string() }).strict(), output: z.object({ path: z.string() }) },
+  /** Starts a build in the background; progress and the end arrive as builds.* events. */
+  'builds.start': {
+    input: z.object({ recipePath: FilePath, outDir: FilePath, mode: BuildMode.default('auto') }).strict(),
+    output: z.object({ buildId: z.string() }),
+  },
+  'builds.cancel': { input: z.object({ buildId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
 export const events = {
   /** One probe of a running system.check finished (lets the UI fill in as it goes). */
   'system.probe': z.object({ checkId: z.string(), capability: CapabilityId, probe: ProbeResult }),
+  'builds.progress': BuildProgress,
+  'builds.finished': BuildFinished,
 } as const satisfies Record<string, z.ZodType>
 
 export type Method = keyof typeof procedures

@@ -8,6 +8,12 @@ export const ErrorCode = z.enum([
   'UNAVAILABLE', // a part the call needs is missing or unreachable (Docker, a bridge connection)
   'FORBIDDEN', // refused on purpose (unsafe drive, non-loopback bind, untrusted sender)
   'CANCELLED', // the user cancelled long work
+  'INVALID_RECIPE', // a recipe breaks its schema (detail.problems: path + message each)
+  'CHECKSUM_MISMATCH', // a source's SHA256 is not the expected one (detail: expected, actual)
+  'INVALID_SOURCE', // a source that is not a disk image or a readable archive of one
+  'INVALID_IMAGE', // a disk image without the partitions or filesystems needed
+  'DOWNLOAD_FAILED', // a source could not be fetched
+  'UNWRITABLE', // an output cannot be written where asked
   'INTERNAL', // a bug: anything not thrown as an OrchardError
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

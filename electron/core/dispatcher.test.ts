@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import type { AppInfo, SystemCheck } from '../common/contract'
+import { procedures, type AppInfo, type SystemCheck } from '../common/contract'
 import { OrchardError } from '../common/errors'
 import { createDispatcher, type Handlers } from './dispatcher'
 
@@ -16,7 +16,11 @@ const check: SystemCheck = { checkId: 'c1', checkedAt: new Date(0).toISOString()
 
 function dispatcherWith(overrides: Partial<Handlers> = {}) {
   const onInternalError = vi.fn()
-  const handlers: Handlers = { 'app.info': () => info, 'system.check': () => check, ...overrides }
+  const notInThisTest = () => {
+    throw new Error('not used in this test')
+  }
+  const unused = Object.fromEntries(Object.keys(procedures).map((method) => [method, notInThisTest])) as unknown as Handlers
+  const handlers: Handlers = { ...unused, 'app.info': () => info, 'system.check': () => check, ...overrides }
   return { dispatcher: createDispatcher(handlers, { onInternalError }), onInternalError }
 }
 

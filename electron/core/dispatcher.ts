@@ -16,6 +16,8 @@ export interface Dispatcher {
 export interface DispatcherOptions {
   /** Where unexpected (INTERNAL) failures are reported; they are bugs worth a stack trace. */
   onInternalError?: (method: string, error: unknown) => void
+  /** Recognizes expected failures thrown by lower layers (the builder's) as coded errors. */
+  translateError?: (error: unknown) => OrchardError | null
 }
 
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatcher {
@@ -40,7 +42,8 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         const value = spec.output.parse(await handler(input.data))
         return { ok: true, value }
       } catch (error) {
-        if (error instanceof OrchardError) return failure(error)
+        const known = error instanceof OrchardError ? error : options.translateError?.(error)
+        if (known) return failure(known)
         report(method, error)
         return failure(new OrchardError('INTERNAL', `${method} failed unexpectedly: ${messageOf(error)}`))
       }

@@ -93,7 +93,7 @@ export function referencedFiles(recipe: Recipe): { field: string; file: string }
   return refs
 }
 
-async function checkReferencedFiles(recipe: Recipe, baseDir: string): Promise<void> {
+export async function checkReferencedFiles(recipe: Recipe, baseDir: string): Promise<void> {
   const missing: { path: string; message: string }[] = []
   for (const { field, file } of referencedFiles(recipe)) {
     const full = path.resolve(baseDir, file)

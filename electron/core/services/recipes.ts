@@ -1,0 +1,44 @@
+/** Recipes as the app sees them: YAML text in and out, validated by the builder's schema. */
+import { randomUUID } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BuildError } from '../../../builder/src/errors'
+import { checkReferencedFiles, parseRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
+import type { Output } from '../../common/contract'
+import { OrchardError } from '../../common/errors'
+
+type Validation = Output<'recipes.validate'>
+
+export async function validateRecipe(yaml: string, baseDir?: string): Promise<Validation> {
+  try {
+    const recipe = parseRecipeYaml(yaml)
+    if (baseDir) await checkReferencedFiles(recipe, baseDir)
+    return { valid: true, problems: [], name: recipe.name }
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error
+    const problems = (error.detail as { problems?: RecipeProblem[] } | undefined)?.problems ?? [{ path: '(recipe)', message: error.message }]
+    return { valid: false, problems, name: /^name:\s*(\S+)/m.exec(yaml)?.[1] ?? null }
+  }
+}
+
+export async function loadRecipeFile(file: string): Promise<Output<'recipes.load'>> {
+  const full = path.resolve(file)
+  const yaml = await readFile(full, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new OrchardError(error.code === 'ENOENT' ? 'NOT_FOUND' : 'INTERNAL', `Cannot read the recipe ${full}: ${error.code ?? error.message}`)
+  })
+  return { path: full, yaml, validation: await validateRecipe(yaml, path.dirname(full)) }
+}
+
+export async function saveRecipeFile(file: string, yaml: string): Promise<Output<'recipes.save'>> {
+  const full = path.resolve(file)
+  const validation = await validateRecipe(yaml)
+  if (!validation.valid) {
+    throw new OrchardError('INVALID_RECIPE', `Not saved: the recipe is invalid (${validation.problems.length} problems)`, { problems: validation.problems })
+  }
+  const temp = `${full}.${randomUUID()}.partial`
+  await writeFile(temp, yaml).catch((error: NodeJS.ErrnoException) => {
+    throw new OrchardError('UNWRITABLE', `Cannot write ${full}: ${error.code ?? error.message}`)
+  })
+  await rename(temp, full)
+  return { path: full }
+}
