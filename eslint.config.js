@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint'
 import layering from './scripts/eslint/layering.js'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
+  { ignores: ['out/**', 'dist/**', 'test-results/**', 'playwright-report/**', '.cache/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

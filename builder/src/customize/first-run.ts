@@ -115,11 +115,15 @@ ssh-keygen -A || fail "ssh host keys"
 mkdir -p /etc/ssh/sshd_config.d
 echo 'PasswordAuthentication ${recipe.ssh.passwordAuth ? 'yes' : 'no'}' > /etc/ssh/sshd_config.d/50-orchard.conf
 if have systemctl; then
-  ${enable ? 'systemctl enable ssh >/dev/null 2>&1 && systemctl restart ssh >/dev/null 2>&1 || fail "enable ssh"' : 'systemctl disable --now ssh >/dev/null 2>&1 || true'}
+${enable ? SSH_ENABLE : "  systemctl disable --now ssh >/dev/null 2>&1 || true"}
 fi
 log "ssh ${enable ? 'enabled' : 'disabled'}"
 `
 }
+
+const SSH_ENABLE = `  systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
+  # Picks up the new host keys now; without a running systemd it starts at the next boot.
+  systemctl restart ssh >/dev/null 2>&1 || log "ssh starts at the next boot"`
 
 function wifiSection(recipe: SealedRecipe, traits: ReleaseTraits): string {
   const wifi = recipe.wifi

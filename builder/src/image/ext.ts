@@ -45,7 +45,7 @@ export async function extReadText(fs: ExtFs, path: string): Promise<string | nul
 
 /** The first `length` bytes of a file (ELF headers and the like) without reading all of it. */
 export async function extReadHead(fs: ExtFs, path: string, length: number): Promise<Buffer | null> {
-  const fd = await fs.open(path, 'r').catch(() => null)
+  const fd = await fs.open(path, 'r').then((handle) => handle.fd, () => null)
   if (fd === null) return null
   try {
     const buffer = Buffer.alloc(length)

@@ -19,7 +19,8 @@ declare module 'ext2fs' {
     lstat(path: string): Promise<Stats>
     symlink(target: string, path: string): Promise<void>
     readlink(path: string): Promise<string>
-    open(path: string, flags: string): Promise<number>
+    /** A handle object; `read` and `close` take its numeric `fd`. */
+    open(path: string, flags: string): Promise<{ fd: number }>
     read(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
     close(fd: number): Promise<void>
   }

@@ -1,0 +1,68 @@
+/**
+ * For tests: look at disk images only with tools that are not ours (sfdisk, dd, mtools,
+ * debugfs, fsck.fat, e2fsck), so a bug in our reader cannot hide a bug in our writer.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+
+export interface SfdiskPartition {
+  start: number
+  size: number
+  type: string
+}
+
+export function sfdiskTable(image: string): { id: string; partitions: SfdiskPartition[] } {
+  return (JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })) as { partitiontable: { id: string; partitions: SfdiskPartition[] } })
+    .partitiontable
+}
+
+/** Copies partition `index` (1-based) out of the image with dd. */
+export function extractPartition(image: string, index: number, target: string): string {
+  const partition = sfdiskTable(image).partitions[index - 1]!
+  execFileSync('dd', [`if=${image}`, `of=${target}`, 'bs=512', `skip=${partition.start}`, `count=${partition.size}`, 'status=none'])
+  return target
+}
+
+export function mtype(fat: string, path: string): string {
+  return execFileSync('mtype', ['-i', fat, `::${path}`], { encoding: 'utf8' })
+}
+
+/** Long names in a FAT directory, as mtools lists them. */
+export function mls(fat: string, dir: string): string[] {
+  const out = execFileSync('mdir', ['-b', '-i', fat, `::${dir}`], { encoding: 'utf8' })
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replace(/^::/, '').replace(/\/$/, '').split('/').pop()!)
+    .sort()
+}
+
+export function debugfs(ext: string, request: string): string {
+  return execFileSync('debugfs', ['-R', request, ext], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+}
+
+export function extStat(ext: string, path: string): { type: string; mode: number; uid: number; gid: number } | null {
+  const out = debugfs(ext, `stat ${path}`)
+  const type = /Type: (\S+)/.exec(out)?.[1]
+  if (!type) return null
+  return {
+    type,
+    mode: Number.parseInt(/Mode:\s+(\d+)/.exec(out)![1]!, 8),
+    uid: Number(/User:\s+(\d+)/.exec(out)![1]),
+    gid: Number(/Group:\s+(\d+)/.exec(out)![1]),
+  }
+}
+
+export function fsckFat(fat: string): { ok: boolean; output: string } {
+  const run = spawnSync('fsck.fat', ['-n', fat], { encoding: 'utf8' })
+  const output = `${run.stdout}${run.stderr}`
+  return { ok: run.status === 0 && !/differ|wrong|Fixing|Auto-correcting/i.test(output), output }
+}
+
+export function e2fsck(ext: string): { ok: boolean; output: string } {
+  const run = spawnSync('e2fsck', ['-fn', ext], { encoding: 'utf8' })
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` }
+}
+
+export function sha256sum(file: string): string {
+  return execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]!
+}
