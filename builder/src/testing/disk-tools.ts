@@ -66,3 +66,35 @@ export function e2fsck(ext: string): { ok: boolean; output: string } {
 export function sha256sum(file: string): string {
   return execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]!
 }
+
+export interface DiskPartition {
+  type: string
+  filesystem: 'fat' | 'ext4' | 'none'
+  mib: number
+}
+
+/** A small disk image made by sfdisk, mkfs.vfat and mke2fs (not by us). */
+export function makeDisk(file: string, partitions: DiskPartition[]): string {
+  const totalMib = 4 + partitions.reduce((sum, p) => sum + p.mib, 0)
+  execFileSync('truncate', ['-s', `${totalMib}M`, file])
+  let start = 8192
+  const script = ['label: dos', 'label-id: 0x0badc0de']
+  const placed = partitions.map((partition) => {
+    const sectors = partition.mib * 2048
+    script.push(`start=${start}, size=${sectors}, type=${partition.type}`)
+    const at = start
+    start += sectors
+    return { ...partition, at, sectors }
+  })
+  execFileSync('sfdisk', ['--quiet', file], { input: `${script.join('\n')}\n` })
+  for (const partition of placed) {
+    if (partition.filesystem === 'none') continue
+    const part = `${file}.part`
+    execFileSync('truncate', ['-s', `${partition.mib}M`, part])
+    if (partition.filesystem === 'fat') execFileSync('mkfs.vfat', ['-F', '32', '-n', 'BOOTFS', part], { stdio: 'ignore' })
+    else execFileSync('mke2fs', ['-q', '-t', 'ext4', '-L', 'rootfs', part])
+    execFileSync('dd', [`if=${part}`, `of=${file}`, 'bs=512', `seek=${partition.at}`, 'conv=notrunc', 'status=none'])
+    execFileSync('rm', [part])
+  }
+  return file
+}
