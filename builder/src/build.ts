@@ -14,7 +14,7 @@ import { BuildError } from './errors'
 import { withImage } from './image/open'
 import { recipeHash, type LoadedRecipe } from './recipe/load'
 import { armWork } from './recipe/schema'
-import { compressXz, writeDisk } from './output/write-image'
+import { compressXz, writeImage } from './output/write-image'
 import { resolveSource } from './source/resolve'
 import { BUILDER_VERSION } from './version'
 
@@ -89,7 +89,8 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         },
         onStep: (message) => report({ phase: 'customize', message }),
       })
-      const sha256 = await writeDisk(
+      const sha256 = await writeImage(
+        source.image,
         image.disk,
         temp,
         (written, total) => report({ phase: 'write', message: 'writing image', bytes: written, totalBytes: total, fraction: written / total }),

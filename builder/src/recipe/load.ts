@@ -53,10 +53,15 @@ export function parseRecipe(data: unknown): Recipe {
 export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
   const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (document.errors.length) {
-    const problems = document.errors.map((error) => ({
-      path: `${fileName}:${error.linePos?.[0]?.line ?? '?'}`,
-      message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
-    }))
+    // Later syntax errors are mostly echoes of the first: report that one.
+    const [first] = document.errors
+    const more = document.errors.length > 1 ? ` (and ${document.errors.length - 1} more after it)` : ''
+    const problems = [
+      {
+        path: `${fileName}:${first!.linePos?.[0]?.line ?? '?'}`,
+        message: `${first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${more}`,
+      },
+    ]
     throw new BuildError('INVALID_RECIPE', `The recipe is not valid YAML:\n${describeProblems(problems)}`, { problems })
   }
   // The recipe has no numeric fields: an unquoted 12345678 passphrase or 0644 mode is text,
