@@ -29,6 +29,12 @@ describe('orchard/layering', () => {
     expect(errors[0]).toContain(expected)
   })
 
+  it('lets tests reach other folders and Node, but never electron outside main and preload', async () => {
+    expect(await layeringErrors('electron/bridge/x.int.test.ts', "import { sha256sum } from '../../builder/src/testing/disk-tools'\nexport const a = sha256sum")).toEqual([])
+    expect(await layeringErrors('electron/common/x.test.ts', "import fs from 'node:fs'\nexport const a = fs")).toEqual([])
+    expect(await layeringErrors('electron/core/x.test.ts', "import { app } from 'electron'\nexport const a = app")).toHaveLength(1)
+  })
+
   it.each([
     ['electron/main/ok.ts', "import { app } from 'electron'\nimport { createCore } from '../core'\nexport const a = [app, createCore]"],
     ['electron/preload/ok.ts', "import { contextBridge } from 'electron'\nimport { EventEmitter } from 'events'\nexport const a = [contextBridge, EventEmitter]"],
