@@ -71,6 +71,8 @@ export interface DiskPartition {
   type: string
   filesystem: 'fat' | 'ext4' | 'none'
   mib: number
+  /** For ext4: a folder to fill it from (mke2fs -d). */
+  content?: string
 }
 
 /** A small disk image made by sfdisk, mkfs.vfat and mke2fs (not by us). */
@@ -92,7 +94,7 @@ export function makeDisk(file: string, partitions: DiskPartition[]): string {
     const part = `${file}.part`
     execFileSync('truncate', ['-s', `${partition.mib}M`, part])
     if (partition.filesystem === 'fat') execFileSync('mkfs.vfat', ['-F', '32', '-n', 'BOOTFS', part], { stdio: 'ignore' })
-    else execFileSync('mke2fs', ['-q', '-t', 'ext4', '-L', 'rootfs', part])
+    else execFileSync('mke2fs', ['-q', '-t', 'ext4', '-L', 'rootfs', ...(partition.content ? ['-d', partition.content] : []), part])
     execFileSync('dd', [`if=${part}`, `of=${file}`, 'bs=512', `seek=${partition.at}`, 'conv=notrunc', 'status=none'])
     execFileSync('rm', [part])
   }

@@ -31,3 +31,11 @@ declare module 'lzma-native' {
   export function createDecompressor(): NodeJS.ReadWriteStream
   export function createCompressor(options: { threads?: number; preset?: number }): NodeJS.ReadWriteStream
 }
+
+declare module 's3rver' {
+  export default class S3rver {
+    constructor(options: { address?: string; port?: number; silent?: boolean; directory?: string; resetOnClose?: boolean; configureBuckets?: { name: string }[] })
+    run(): Promise<{ address: string; port: number }>
+    close(): Promise<void>
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Quick builds of releases unlike the fixture, made with mke2fs -d from small trees: the
+ * build must notice each release's traits and use its own files and hooks.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildImage } from '../build'
+import { loadRecipe } from '../recipe/load'
+import { RC_LOCAL_LINE } from '../rootfs-files'
+import { debugfs, e2fsck, extStat, extractPartition, fsckFat, makeDisk, mls, mtype, sha256sum } from '../testing/disk-tools'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-releases-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+/** An ELF header saying ARM 32-bit (e_machine 0x28), enough for the arch check. */
+const ARMHF_ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x28, 0])
+
+async function tree(name: string, files: Record<string, string | Buffer>): Promise<string> {
+  const root = path.join(dir, name)
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true })
+    await writeFile(path.join(root, file), content)
+  }
+  return root
+}
+
+async function build(name: string, root: string, extra: string) {
+  const image = makeDisk(path.join(dir, `${name}.img`), [
+    { type: 'c', filesystem: 'fat', mib: 40 },
+    { type: '83', filesystem: 'ext4', mib: 24, content: root },
+  ])
+  const recipe = path.join(dir, `${name}.yml`)
+  await writeFile(
+    recipe,
+    `name: ${name}\narch: armhf\nsource: { path: ${image}, sha256: ${sha256sum(image)} }\n` +
+      'users: [{ name: fleet, password: release-test-pw, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn0yd1NFhL3G5oCt2sSzeT3Xrbf8fc3Ql me@host"] }]\n' +
+      'system: { hostname: rel-host }\nssh: { enable: true }\nwifi: { ssid: RelNet, passphrase: release-passphrase, country: DE }\n' +
+      'network: { eth0: { address: 10.1.2.3/24, gateway: 10.1.2.1 } }\n' +
+      extra,
+  )
+  const result = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, `${name}-out`), cache: path.join(dir, 'cache') })
+  const boot = extractPartition(result.image, 1, path.join(dir, `${name}.fat`))
+  const rootfs = extractPartition(result.image, 2, path.join(dir, `${name}.ext4`))
+  expect(fsckFat(boot).ok).toBe(true)
+  expect(e2fsck(rootfs).ok).toBe(true)
+  return { result, boot, rootfs }
+}
+
+describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizard', () => {
+  let built: Awaited<ReturnType<typeof build>>
+  beforeAll(async () => {
+    const root = await tree('bookworm', {
+      'etc/os-release': 'PRETTY_NAME="Raspbian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n',
+      'etc/fstab': 'PARTUUID=0badc0de-01  /boot/firmware  vfat  defaults  0  2\nPARTUUID=0badc0de-02  /  ext4  defaults,noatime  0  1\n',
+      'usr/bin/dash': ARMHF_ELF,
+      'usr/lib/systemd/systemd': ARMHF_ELF,
+      'usr/sbin/NetworkManager': ARMHF_ELF,
+      'usr/sbin/wpa_supplicant': ARMHF_ELF,
+      'usr/sbin/sshd': ARMHF_ELF,
+      'usr/lib/userconf-pi/userconf-service': '#!/bin/sh\n',
+      'boot/firmware/.keep': '',
+    })
+    built = await build('bookworm', root, '')
+  }, 120_000)
+
+  it('sees the release as it is', () => {
+    expect(built.result.buildInfo.release).toMatchObject({
+      codename: 'bookworm', arch: 'armhf', bootMount: '/boot/firmware', init: 'systemd', network: 'networkmanager', userconfWizard: true, cloudInit: false,
+    })
+  })
+
+  it('gives the wizard its native userconf.txt (user and hash), so it does not stop boot', () => {
+    const userconf = mtype(built.boot, '/userconf.txt')
+    expect(userconf).toMatch(/^fleet:\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}\n$/)
+    const hash = userconf.trim().split(':')[1]!
+    expect(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, 'release-test-pw'], { encoding: 'utf8' }).trim()).toBe(hash)
+  })
+
+  it('configures wifi and the static address as NetworkManager keyfiles, and enables the unit', () => {
+    const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
+    expect(script).toContain('/etc/NetworkManager/system-connections/orchard-wifi.nmconnection')
+    expect(script).toContain('key-mgmt=wpa-psk')
+    expect(script).not.toContain('wpa_supplicant.conf')
+    expect(script).toContain('address1=%s%s')
+    expect(extStat(built.rootfs, '/etc/systemd/system/multi-user.target.wants/orchard-startup.service')?.type).toBe('symlink')
+    expect(mls(built.boot, '/')).toContain('ssh')
+  })
+})
+
+describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existing rc.local', () => {
+  let built: Awaited<ReturnType<typeof build>>
+  beforeAll(async () => {
+    const root = await tree('bullseye', {
+      'etc/os-release': 'PRETTY_NAME="Raspbian GNU/Linux 11 (bullseye)"\nVERSION_CODENAME=bullseye\n',
+      'etc/fstab': 'PARTUUID=0badc0de-01  /boot  vfat  defaults  0  2\n',
+      'etc/rc.local': '#!/bin/sh -e\n# site hook\necho site\n\nexit 0\n',
+      'bin/dash': ARMHF_ELF,
+      'sbin/dhcpcd': ARMHF_ELF,
+      'sbin/wpa_supplicant': ARMHF_ELF,
+      'usr/bin/cloud-init': '#!/usr/bin/python3\n',
+    })
+    built = await build('bullseye', root, 'outputs: { image: { compress: xz } }\n')
+  }, 120_000)
+
+  it('sees the release as it is', () => {
+    expect(built.result.buildInfo.release).toMatchObject({ codename: 'bullseye', bootMount: '/boot', init: 'sysvinit', network: 'dhcpcd', cloudInit: true, userconfWizard: false })
+  })
+
+  it('hooks the runner into the existing rc.local before its exit 0, executable, and installs no unit', () => {
+    const rcLocal = debugfs(built.rootfs, 'cat /etc/rc.local')
+    expect(rcLocal).toBe(`#!/bin/sh -e\n# site hook\necho site\n\n${RC_LOCAL_LINE}\nexit 0\n`)
+    expect(extStat(built.rootfs, '/etc/rc.local')).toMatchObject({ mode: 0o755, uid: 0 })
+    expect(extStat(built.rootfs, '/etc/systemd/system/orchard-startup.service')).toBeNull()
+    expect(extStat(built.rootfs, '/usr/local/lib/orchard/startup-runner')).toMatchObject({ mode: 0o755 })
+  })
+
+  it("writes cloud-init's user-data with the hashed password, and dhcpcd's static address", () => {
+    const userData = mtype(built.boot, '/user-data')
+    expect(userData).toMatch(/^#cloud-config\n/)
+    expect(userData).toContain('hostname: rel-host')
+    expect(userData).toMatch(/hashed_passwd: "\$6\$/)
+    expect(userData).not.toContain('release-test-pw')
+    const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
+    expect(script).toContain('>> /etc/dhcpcd.conf')
+    expect(script).toContain('/etc/wpa_supplicant/wpa_supplicant.conf')
+  })
+
+  it('also writes <name>.img.xz, which decompresses to exactly the image', async () => {
+    expect(built.result.compressed).toBe(`${built.result.image}.xz`)
+    execFileSync('xz', ['--test', built.result.compressed!])
+    const roundTrip = execFileSync('xz', ['-dc', built.result.compressed!], { maxBuffer: 1 << 30 })
+    expect(roundTrip.length).toBe((await readFile(built.result.image)).length)
+    expect(sha256sum(built.result.image)).toBe(built.result.sha256)
+    const decompressed = path.join(dir, 'roundtrip.img')
+    await writeFile(decompressed, roundTrip)
+    expect(sha256sum(decompressed)).toBe(built.result.sha256)
+  })
+})
