@@ -81,7 +81,7 @@ async function hashWithEdits(
 
 /** The fastest whole-file copy the platform has: GNU cp keeps holes and reflinks; copyFile clones on macOS. */
 async function kernelCopy(source: string, target: string, signal?: AbortSignal): Promise<void> {
-  const cp = process.platform === 'linux' ? await findExecutable('cp') : null
+  const cp = process.platform === 'linux' ? findExecutable('cp') : null
   if (!cp) return copyFile(source, target)
   const child = spawn(cp, ['--sparse=always', '--reflink=auto', source, target], { stdio: ['ignore', 'ignore', 'pipe'], signal })
   let stderr = ''
@@ -97,7 +97,7 @@ async function kernelCopy(source: string, target: string, signal?: AbortSignal):
 export async function compressXz(image: string, target: string): Promise<void> {
   const partial = `${target}.partial`
   try {
-    const xz = await findExecutable('xz')
+    const xz = findExecutable('xz')
     if (xz) {
       const output = await open(partial, 'w')
       try {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import YAML from 'yaml'
 import type { z } from 'zod'
 import { BuildError } from '../errors'
+import { canonicalJson } from '../hash'
 import { RecipeSchema, type Recipe } from './schema'
 
 export interface LoadedRecipe {
@@ -120,13 +121,4 @@ export function recipeHash(recipe: Recipe): string {
     wifi: recipe.wifi && { ...recipe.wifi, passphrase: undefined, psk: '<secret>' },
   }
   return createHash('sha256').update(canonicalJson(redacted)).digest('hex')
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
 }

@@ -45,7 +45,7 @@ export async function decompress(source: string, format: Exclude<SourceFormat, '
 }
 
 async function unxz(source: string, target: string): Promise<void> {
-  const xz = await findExecutable('xz')
+  const xz = findExecutable('xz')
   if (!xz) {
     const lzma = await loadLzma()
     await pipeline(createReadStream(source), lzma.createDecompressor(), createWriteStream(target))

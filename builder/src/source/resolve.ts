@@ -4,12 +4,13 @@
  * hash. Cached sources are reused and never modified (builds open them read-only).
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { BuildError } from '../errors'
+import { sha256File } from '../hash'
 import { cacheDir } from '../paths'
 import type { Recipe } from '../recipe/schema'
 import { decompress, sniffFormat } from './decompress'
@@ -59,15 +60,6 @@ function hashing(hash: ReturnType<typeof createHash>, onBytes: (n: number) => vo
   })
 }
 
-async function hashFile(file: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) {
-    if (signal?.aborted) throw new BuildError('CANCELLED', 'Cancelled while verifying the source')
-    hash.update(chunk as Buffer)
-    onBytes((chunk as Buffer).length)
-  }
-  return hash.digest('hex')
-}
 
 // --- local files: hashed once, then remembered by (path, size, mtime, inode) ---
 
@@ -80,14 +72,13 @@ async function verifyLocal(file: string, expected: string, cache: string, option
   if (index[key] === expected) return file
 
   let bytes = 0
-  const actual = await hashFile(
-    file,
-    (n) => {
+  const actual = await sha256File(file, {
+    signal: options.signal,
+    onBytes: (n) => {
       bytes += n // not inside the optional call below: its arguments are skipped when there is no listener
       options.onProgress?.({ phase: 'verify', bytes, total: info.size })
     },
-    options.signal,
-  )
+  })
   if (actual !== expected) throw mismatch(file, expected, actual)
   index[key] = actual
   await mkdir(cache, { recursive: true })

@@ -41,7 +41,7 @@ export async function tool(
   debianPackage: string,
   brewFormula?: string,
 ): Promise<Probe> {
-  const found = await findExecutable(executable)
+  const found = findExecutable(executable)
   return found
     ? { id, label, ok: true, detail: `${executable} at ${found}` }
     : { id, label, ok: false, detail: `${executable} not found`, fix: installHint(debianPackage, brewFormula) }
@@ -49,7 +49,7 @@ export async function tool(
 
 export async function multithreadedXz(): Promise<Probe> {
   const label = 'xz with threads (fast decompression)'
-  const found = await findExecutable('xz')
+  const found = findExecutable('xz')
   if (!found) return { id: 'xz', label, ok: false, detail: 'xz not found: the slower built-in decompressor is used', fix: installHint('xz-utils', 'xz') }
   const { stdout } = await runCommand(found, ['--version'])
   const version = /xz \(XZ Utils\) (\d+)\.(\d+)/.exec(stdout)
@@ -147,7 +147,7 @@ export async function loopDevices(): Promise<Probe> {
   } catch {
     return { id: 'loop', label, ok: false, detail: '/dev/loop-control is missing or not writable', fix: 'Run as root; modprobe loop' }
   }
-  const losetup = await findExecutable('losetup')
+  const losetup = findExecutable('losetup')
   return losetup
     ? { id: 'loop', label, ok: true, detail: `/dev/loop-control writable, losetup at ${losetup}` }
     : { id: 'loop', label, ok: false, detail: 'losetup not found', fix: installHint('mount') }
@@ -235,7 +235,7 @@ export async function rawDiskAccess(): Promise<Probe> {
   if (process.platform === 'darwin') return { id, label, ok: true, detail: 'macOS asks for an administrator password when flashing' }
   if (process.platform === 'win32') return { id, label, ok: true, detail: 'Windows asks for elevation (UAC) when flashing' }
   for (const helper of ['pkexec', 'sudo']) {
-    const found = await findExecutable(helper)
+    const found = findExecutable(helper)
     if (found) return { id, label, ok: true, detail: `Not elevated; flashing asks through ${helper}` }
   }
   return { id, label, ok: false, detail: 'Not root and neither pkexec nor sudo found', fix: installHint('policykit-1') }
