@@ -5,11 +5,14 @@
 export type BuildErrorCode =
   | 'INVALID_RECIPE' // the recipe breaks the schema (detail: the issues with their paths)
   | 'NOT_FOUND' // a file the recipe or command names does not exist
+  | 'INVALID_INPUT' // an argument or value the operation cannot take (a device variable with a line break, a directory where a file is needed)
+  | 'FORBIDDEN' // refused on purpose (a card path outside the folders that may be read or changed)
   | 'CHECKSUM_MISMATCH' // the source's SHA256 is not the one the recipe expects
   | 'INVALID_SOURCE' // the source is not a readable archive or disk image
   | 'INVALID_IMAGE' // a disk image without the partitions or filesystems we need
   | 'UNWRITABLE' // the output cannot be written where asked
   | 'DOWNLOAD_FAILED' // the source could not be fetched
+  | 'UNSAFE_TARGET' // a flash destination that must not be written (system drive, too small, read-only, …)
   | 'CANCELLED'
 
 export class BuildError extends Error {

@@ -5,8 +5,10 @@
  */
 import { Command, CommanderError } from 'commander'
 import { registerFixtureCommand } from '../fixture/fixture-command'
+import { registerFlashCommand } from './flash-command'
 import { BUILDER_VERSION } from '../version'
 import { registerBuildCommand } from './build-command'
+import { registerCardCommand } from './card-command'
 import { registerDemoCommand } from './demo-command'
 import { registerInspectCommand } from './inspect-command'
 import { EXIT } from './output'
@@ -22,6 +24,8 @@ registerBuildCommand(program)
 registerInspectCommand(program)
 registerRecipeCommand(program)
 registerFixtureCommand(program)
+registerFlashCommand(program)
+registerCardCommand(program)
 registerDemoCommand(program)
 
 try {

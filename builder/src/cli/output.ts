@@ -10,17 +10,21 @@ export const EXIT = {
   usage: 2, // bad arguments, an invalid recipe, a file that is not there
   source: 3, // the source or image is wrong: checksum mismatch, not a disk image, download failed
   unwritable: 4, // the output cannot be written
+  refused: 5, // a flash destination was refused before anything was written
   cancelled: 130,
 } as const
 
 const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   INVALID_RECIPE: EXIT.usage,
   NOT_FOUND: EXIT.usage,
+  INVALID_INPUT: EXIT.usage,
+  FORBIDDEN: EXIT.usage,
   CHECKSUM_MISMATCH: EXIT.source,
   INVALID_SOURCE: EXIT.source,
   INVALID_IMAGE: EXIT.source,
   DOWNLOAD_FAILED: EXIT.source,
   UNWRITABLE: EXIT.unwritable,
+  UNSAFE_TARGET: EXIT.refused,
   CANCELLED: EXIT.cancelled,
 }
 

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import yauzl from 'yauzl'
@@ -29,13 +30,22 @@ export async function sniffFormat(file: string): Promise<SourceFormat> {
   }
 }
 
-/** Decompresses `source` to `target` (via a temp file); `target` exists only if it all worked. */
-export async function decompress(source: string, format: Exclude<SourceFormat, 'img' | 'unknown'>, target: string): Promise<void> {
+/**
+ * Decompresses `source` to `target` (via a temp file); `target` exists only if it all worked.
+ * `onData` sees every decompressed chunk in order (to hash the image on the way).
+ */
+export async function decompress(
+  source: string,
+  format: Exclude<SourceFormat, 'img' | 'unknown'>,
+  target: string,
+  onData?: (chunk: Buffer) => void,
+): Promise<void> {
   const partial = `${target}.partial-${process.pid}-${Date.now()}`
+  const tap = () => new Transform({ transform: (chunk: Buffer, _e, done) => (onData?.(chunk), done(null, chunk)) })
   try {
-    if (format === 'xz') await unxz(source, partial)
-    else if (format === 'gz') await pipeline(createReadStream(source), createGunzip(), createWriteStream(partial))
-    else await unzipImage(source, partial)
+    if (format === 'xz') await unxz(source, partial, onData && tap)
+    else if (format === 'gz') await pipeline(createReadStream(source), createGunzip(), tap(), createWriteStream(partial))
+    else await unzipImage(source, partial, tap)
     await rename(partial, target)
   } catch (error) {
     await rm(partial, { force: true })
@@ -44,22 +54,28 @@ export async function decompress(source: string, format: Exclude<SourceFormat, '
   }
 }
 
-async function unxz(source: string, target: string): Promise<void> {
+/** Without a tap, xz writes straight to the file: no byte passes through JavaScript. */
+async function unxz(source: string, target: string, tap?: () => Transform): Promise<void> {
   const xz = findExecutable('xz')
   if (!xz) {
     const lzma = await loadLzma()
-    await pipeline(createReadStream(source), lzma.createDecompressor(), createWriteStream(target))
+    await pipeline(createReadStream(source), lzma.createDecompressor(), ...(tap ? [tap()] : []), createWriteStream(target))
     return
   }
   const output = await open(target, 'w')
   try {
-    const child = spawn(xz, ['--decompress', '--stdout', '--threads=0', source], { stdio: ['ignore', output.fd, 'pipe'] })
+    const args = ['--decompress', '--stdout', '--threads=0', source]
+    const child = spawn(xz, args, { stdio: ['ignore', tap ? 'pipe' : output.fd, 'pipe'] })
     let stderr = ''
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject)
-      child.once('close', resolve)
-    })
+    const copied = tap ? pipeline(child.stdout!, tap(), createWriteStream('', { fd: output.fd, autoClose: false })) : Promise.resolve()
+    const [code] = await Promise.all([
+      new Promise<number | null>((resolve, reject) => {
+        child.once('error', reject)
+        child.once('close', resolve)
+      }),
+      copied,
+    ])
     if (code !== 0) throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${stderr.trim().replace(/^xz: /, '') || `xz exited with ${code}`}`)
   } finally {
     await output.close()
@@ -67,7 +83,7 @@ async function unxz(source: string, target: string): Promise<void> {
 }
 
 /** Extracts the one disk image inside a zip (Raspberry Pi images ship as `<name>.img` in a zip). */
-async function unzipImage(source: string, target: string): Promise<void> {
+async function unzipImage(source: string, target: string, tap: () => Transform): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(source, { lazyEntries: true, autoClose: false }, (error, file) => (error ? reject(error) : resolve(file))),
   )
@@ -89,7 +105,7 @@ async function unzipImage(source: string, target: string): Promise<void> {
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
       zip.openReadStream(entries[0]!, (error, s) => (error ? reject(error) : resolve(s))),
     )
-    await pipeline(stream, createWriteStream(target))
+    await pipeline(stream, tap(), createWriteStream(target))
   } finally {
     zip.close()
   }

@@ -1,0 +1,96 @@
+/**
+ * bench/flash: one .img.xz to 4 destinations (image files), three ways, in one run:
+ *   ours     — flashImage: threaded xz first, then a trimmed multi-destination write, verified
+ *   etcher   — etcher-sdk's plain decompressThenFlash (streaming lzma-native, no trim), verified
+ *   dd       — xzcat | tee | dd, no verification
+ * Prints times, the ratios (targets: ≥ 2× etcher, ≥ 0.8× dd) and bytes written vs bytes in use.
+ * Usage: npm run bench -- flash [-- --image <file.img.xz>] (default: the arm64 fixture, compressed once and cached)
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { multiWrite, sourceDestination } from 'etcher-sdk'
+import { testFixture } from '../../builder/src/fixture/test-fixture'
+import { flashImage } from '../../builder/src/flash/flash'
+import { cacheDir } from '../../builder/src/paths'
+import { extractPartition, sfdiskTable } from '../../builder/src/testing/disk-tools'
+
+const DESTINATIONS = 4
+const imageFlag = process.argv.indexOf('--image')
+const image = imageFlag > 0 ? path.resolve(process.argv[imageFlag + 1]!) : await compressedFixture()
+const dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-bench-flash-'))
+const outputs = (name: string) => Array.from({ length: DESTINATIONS }, (_, i) => path.join(dir, `${name}-${i}.img`))
+
+async function compressedFixture(): Promise<string> {
+  const fixture = await testFixture('arm64')
+  const target = path.join(cacheDir(), 'bench', `${path.basename(fixture)}.xz`)
+  if (!existsSync(target)) {
+    await mkdir(path.dirname(target), { recursive: true })
+    console.log('compressing the fixture once (cached for later runs)…')
+    execFileSync('sh', ['-c', `xz -T0 -6 -c "${fixture}" > "${target}.partial" && mv "${target}.partial" "${target}"`])
+  }
+  return target
+}
+
+async function timed(label: string, run: () => Promise<unknown>): Promise<number> {
+  spawnSync('sync')
+  const start = process.hrtime.bigint()
+  await run()
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  console.log(`${label.padEnd(8)} ${seconds.toFixed(2)} s`)
+  return seconds
+}
+
+/** Blocks allocated on disk for a (sparse) file: what was really written. */
+const allocated = async (file: string) => (await stat(file)).blocks * 512
+
+/** Bytes the image's filesystems use, measured by tools that are not ours. */
+function bytesInUse(raw: string): number {
+  const table = sfdiskTable(raw)
+  const fat = extractPartition(raw, 1, path.join(dir, 'p1'))
+  const ext = extractPartition(raw, 2, path.join(dir, 'p2'))
+  const mdir = execFileSync('mdir', ['-i', fat, '::'], { encoding: 'utf8' })
+  const fatFree = Number(/([\d ]+) bytes free/.exec(mdir)![1]!.replace(/ /g, ''))
+  const fatUsed = table.partitions[0]!.size * 512 - fatFree
+  const dump = execFileSync('dumpe2fs', ['-h', ext], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(dump)![1])
+  const extUsed = (field('Block count') - field('Free blocks')) * field('Block size')
+  return table.partitions[0]!.start * 512 + fatUsed + extUsed
+}
+
+try {
+  const rawSize = Number(execFileSync('xz', ['--robot', '--list', image], { encoding: 'utf8' }).split('\n').find((l) => l.startsWith('totals'))!.split('\t')[4])
+  console.log(`image: ${image} (${(rawSize / 2 ** 20).toFixed(0)} MiB uncompressed) → ${DESTINATIONS} destinations`)
+
+  const ours = await timed('ours', () => flashImage({ image, targets: outputs('ours').map((p) => ({ kind: 'file', path: p })), recordsFile: path.join(dir, 'records.jsonl') }))
+  const oursWritten = (await Promise.all(outputs('ours').map(allocated))).reduce((a, b) => a + b, 0) / DESTINATIONS
+
+  const etcher = await timed('etcher', async () => {
+    const result = await multiWrite.decompressThenFlash({
+      source: new sourceDestination.File({ path: image }),
+      destinations: outputs('etcher').map((p) => new sourceDestination.File({ path: p, write: true })),
+      onFail: (_destination, error) => {
+        throw error
+      },
+      onProgress: () => {},
+      verify: true,
+    })
+    if (result.failures.size) throw new Error('etcher-sdk failed a destination')
+  })
+
+  const dd = await timed('dd', async () => {
+    const [first, ...rest] = outputs('dd')
+    const tee = rest.map((p) => `>(dd of="${p}" bs=4M status=none)`).join(' ')
+    execFileSync('bash', ['-c', `xzcat "${image}" | tee ${tee} | dd of="${first}" bs=4M status=none; wait`])
+  })
+
+  const inUse = bytesInUse(path.join(dir, 'ours-0.img'))
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`
+  console.log(`bytes written per destination: ${mib(oursWritten)} (ours) vs ${mib(inUse)} in use (${(oursWritten / inUse).toFixed(2)}x, target <= 1.1)`)
+  console.log(`ratio flash-vs-etcher: ${(etcher / ours).toFixed(2)} (ours is this many times faster; target >= 2)`)
+  console.log(`ratio flash-vs-dd: ${(dd / ours).toFixed(2)} (target >= 0.8; dd does not verify)`)
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}

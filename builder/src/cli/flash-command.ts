@@ -1,0 +1,82 @@
+import type { Command } from 'commander'
+import { readFile, realpath, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { parseDevicesCsv, type Device } from '../devices/csv'
+import { BuildError } from '../errors'
+import { listDrives } from '../flash/drives'
+import { flashImage, type FlashTarget } from '../flash/flash'
+import type { CardRecord } from '../flash/records'
+import { createReporter, EXIT, exitCodeFor } from './output'
+
+export function registerFlashCommand(program: Command): void {
+  program
+    .command('flash')
+    .description('Flash an image to many cards (block devices) and/or image files at once, verified; each gets its device\'s files')
+    .argument('<image>', '.img, .img.xz, .img.gz or .zip')
+    .requiredOption('--to <destination...>', 'block devices (/dev/sdX) or image files to create; repeat or list several')
+    .option('--devices <csv>', 'devices.csv: a hostname column and any variables; row n goes to the n-th destination')
+    .option('--no-verify', 'skip reading every card back')
+    .option('--json', 'print JSON lines on stdout')
+    .action(async (image: string, options: { to: string[]; devices?: string; verify: boolean; json?: boolean }) => {
+      const reporter = createReporter(Boolean(options.json))
+      try {
+        const targets = await resolveTargets(options.to)
+        const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
+        const records = await flashImage({
+          image,
+          targets,
+          devices,
+          verify: options.verify,
+          onProgress: ({ target, phase, message, fraction, bytes, total }) =>
+            reporter.progress(`${path.basename(target)} ${phase}`, message ?? phase, fraction, bytes, total),
+        })
+        reporter.result({ records }, () => table(records))
+        if (records.some((record) => !record.ok)) process.exitCode = EXIT.failed
+      } catch (error) {
+        reporter.error(error)
+        process.exitCode = exitCodeFor(error)
+      }
+    })
+}
+
+/** A block device must be a drive the system lists (or a test drive); anything else is an image file to create. */
+async function resolveTargets(destinations: string[]): Promise<FlashTarget[]> {
+  const drives = await listDrives()
+  return Promise.all(
+    destinations.map(async (destination): Promise<FlashTarget> => {
+      const info = await stat(destination).catch(() => null)
+      if (!info?.isBlockDevice()) return { kind: 'file', path: path.resolve(destination) }
+      const real = await realpath(destination)
+      const drive = drives.find((d) => d.device === destination || d.device === real || d.raw === real)
+      if (!drive) {
+        throw new BuildError('UNSAFE_TARGET', `${destination} is a block device that is not in the drive list (loop devices: ORCHARD_TEST_DRIVES, tests only)`)
+      }
+      return { kind: 'drive', drive }
+    }),
+  )
+}
+
+async function devicesFor(file: string, count: number, say: (text: string) => void): Promise<Device[]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new BuildError('NOT_FOUND', `Devices file not found: ${file}`)
+  })
+  const { devices, problems } = parseDevicesCsv(text)
+  if (problems.length) {
+    const lines = problems.map((p) => `  row ${p.row}${p.column ? ` (${p.column})` : ''}: ${p.message}`)
+    throw new BuildError('INVALID_RECIPE', `${file} has problems:\n${lines.join('\n')}`, { problems })
+  }
+  if (devices.length < count) {
+    throw new BuildError('INVALID_RECIPE', `${file} lists ${devices.length} devices for ${count} destinations`)
+  }
+  if (devices.length > count) say(`${devices.length - count} devices wait for the next batch, from ${devices[count]!.hostname}`)
+  return devices.slice(0, count)
+}
+
+function table(records: CardRecord[]): string {
+  const rows = records.map((r) => [r.destination, r.hostname ?? '-', r.ok ? 'ok' : 'FAILED', r.verified === null ? 'skipped' : r.verified ? 'yes' : 'no', r.error ?? ''])
+  const header = ['destination', 'device', 'result', 'verified', 'error']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()
+  const good = records.filter((r) => r.ok).length
+  return [line(header), ...rows.map(line), `${good} of ${records.length} cards ok (image sha256 ${records[0]?.imageSha256 ?? '?'})`].join('\n')
+}

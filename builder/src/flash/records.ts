@@ -1,0 +1,58 @@
+/**
+ * One record per card flashed: what went where, with which result. Appended as JSON lines
+ * to the job log, so a crash never loses earlier cards; exported as JSON or CSV.
+ */
+import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { dataDir } from '../paths'
+
+export interface CardRecord {
+  jobId: string
+  /** The block device or image file written. */
+  destination: string
+  kind: 'drive' | 'file'
+  size: number | null
+  serial: string | null
+  hostname: string | null
+  imageSha256: string
+  bytesWritten: number
+  /** null when the job ran without verification. */
+  verified: boolean | null
+  deviceFilesHash: string | null
+  startedAt: string
+  endedAt: string
+  ok: boolean
+  error: string | null
+}
+
+export const RECORD_FIELDS: (keyof CardRecord)[] = [
+  'jobId', 'destination', 'kind', 'size', 'serial', 'hostname', 'imageSha256', 'bytesWritten', 'verified',
+  'deviceFilesHash', 'startedAt', 'endedAt', 'ok', 'error',
+]
+
+export function recordsFile(dir = dataDir()): string {
+  return path.join(dir, 'flash-records.jsonl')
+}
+
+export async function appendRecords(records: CardRecord[], file = recordsFile()): Promise<void> {
+  if (!records.length) return
+  await mkdir(path.dirname(file), { recursive: true })
+  await appendFile(file, records.map((record) => `${JSON.stringify(record)}\n`).join(''))
+}
+
+export async function readRecords(file = recordsFile()): Promise<CardRecord[]> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return ''
+    throw error
+  })
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as CardRecord)
+}
+
+/** RFC 4180 CSV with a header row, as spreadsheets read it. */
+export function recordsToCsv(records: CardRecord[]): string {
+  const cell = (value: unknown) => {
+    const text = value === null || value === undefined ? '' : String(value)
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+  }
+  return [RECORD_FIELDS.join(','), ...records.map((record) => RECORD_FIELDS.map((field) => cell(record[field])).join(','))].join('\r\n') + '\r\n'
+}
