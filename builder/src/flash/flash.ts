@@ -8,12 +8,16 @@ import { createHash } from 'node:crypto'
 import { mkdir, rm, stat, statfs, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
+import type { Disk } from 'file-disk'
 import type { Device } from '../devices/csv'
 import { deviceFiles, writeDeviceFiles } from '../devices/device-files'
 import { BuildError } from '../errors'
 import { sha256File } from '../hash'
 import { openDisk } from '../image/block-disk'
-import { describeImage } from '../image/open'
+import { freeClusterRanges } from '../image/fat/free-ranges'
+import { detectFilesystem } from '../image/filesystems'
+import { describeImage, readerOf } from '../image/open'
+import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../paths'
 import { decompress, sniffFormat } from '../source/decompress'
 import type { Drive } from './drives'
@@ -177,6 +181,7 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
     destinations,
     verify: options.verify,
     trim: options.trim,
+    ...(options.trim ? { configure: discardFreeFatClusters } : {}),
     numBuffers: 16,
     onFail: (destination, error) => {
       const index = destinations.indexOf(destination as (typeof destinations)[number])
@@ -245,6 +250,16 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
   }
   await appendRecords(records, options.recordsFile ?? recordsFile())
   return records
+}
+
+/** etcher-sdk's trim skips free ext4 blocks; this skips free FAT clusters too (the boot partition is mostly empty). */
+async function discardFreeFatClusters(disk: Disk): Promise<void> {
+  const read = readerOf(disk)
+  const table = await readPartitionTable(read, await disk.getCapacity()).catch(() => null)
+  for (const partition of table?.partitions ?? []) {
+    if ((await detectFilesystem(read, partition.offset)).kind !== 'fat') continue
+    for (const range of await freeClusterRanges(read, partition)) await disk.discard(range.offset, range.length)
+  }
 }
 
 async function writeDeviceFilesTo(target: string, device: Device): Promise<string> {
