@@ -6,7 +6,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rolldownOptions: { input: { index: resolve('electron/main/index.ts') } },
+      // The writer is its own process: core starts it with Electron's Node (ELECTRON_RUN_AS_NODE).
+      rolldownOptions: { input: { index: resolve('electron/main/index.ts'), writer: resolve('electron/writer/index.ts') } },
     },
   },
   preload: {

@@ -97,6 +97,87 @@ export type BuildFinished = z.infer<typeof BuildFinished>
 
 const FilePath = z.string().min(1)
 
+export const DriveIssue = z.object({
+  code: z.enum(['SYSTEM_DRIVE', 'SOURCE_DRIVE', 'TOO_SMALL', 'READ_ONLY', 'VERY_LARGE', 'BUSY', 'UNKNOWN_SIZE']),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+})
+
+export const DriveView = z.object({
+  device: z.string(),
+  description: z.string(),
+  size: z.number(),
+  removable: z.boolean(),
+  system: z.boolean(),
+  readOnly: z.boolean(),
+  virtual: z.boolean(),
+  busType: z.string(),
+  mountpoints: z.array(z.string()),
+  serial: z.string().nullable(),
+  /** Against the image given to drives.list, if any: why it may not (errors) or should not (warnings) be flashed. */
+  issues: z.array(DriveIssue),
+})
+export type DriveView = z.infer<typeof DriveView>
+
+export const Device = z.object({ hostname: z.string(), variables: z.record(z.string(), z.string()) })
+
+export const FlashTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drive'), device: z.string() }),
+  z.object({ kind: z.literal('file'), path: FilePath }),
+])
+
+export const FlashJob = z.object({
+  image: FilePath,
+  targets: z.array(FlashTarget).min(1),
+  /** One per target (same order); null for a plain copy. */
+  devices: z.array(Device.nullable()).optional(),
+  verify: z.boolean().default(true),
+})
+export type FlashJob = z.infer<typeof FlashJob>
+
+export const FlashProgress = z.object({
+  jobId: z.string(),
+  target: z.string(),
+  phase: z.enum(['preparing', 'flashing', 'verifying', 'device-files', 'done', 'failed']),
+  message: z.string().optional(),
+  bytes: z.number().optional(),
+  total: z.number().optional(),
+  fraction: z.number().optional(),
+  speed: z.number().optional(),
+  eta: z.number().optional(),
+})
+
+export const CardRecord = z.object({
+  jobId: z.string(),
+  destination: z.string(),
+  kind: z.enum(['drive', 'file']),
+  size: z.number().nullable(),
+  serial: z.string().nullable(),
+  hostname: z.string().nullable(),
+  imageSha256: z.string(),
+  bytesWritten: z.number(),
+  verified: z.boolean().nullable(),
+  deviceFilesHash: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+})
+export type CardRecord = z.infer<typeof CardRecord>
+
+export const FlashResult = z.object({
+  jobId: z.string(),
+  /** Every card flashed, verified and given its files. */
+  ok: z.boolean(),
+  records: z.array(CardRecord),
+  /** Why the whole job stopped (refused, bad image, writer failed), when it did. */
+  error: ErrorShape.optional(),
+})
+export type FlashResult = z.infer<typeof FlashResult>
+
+const CardTarget = z.object({ target: FilePath })
+const CardEntry = z.object({ path: z.string(), size: z.number(), isDirectory: z.boolean(), mtime: z.string() })
+
 export const procedures = {
   'app.info': { input: NoInput, output: AppInfo },
   'system.check': { input: NoInput, output: SystemCheck },
@@ -111,6 +192,26 @@ export const procedures = {
     output: z.object({ buildId: z.string() }),
   },
   'builds.cancel': { input: z.object({ buildId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  /** Drives now; with `image`, each with the issues that stop or warn against flashing it. System drives hidden unless asked. */
+  'drives.list': {
+    input: z.object({ image: FilePath.optional(), showSystem: z.boolean().default(false) }).strict(),
+    output: z.object({ drives: z.array(DriveView) }),
+  },
+  /** Polls for inserted and removed cards; `drives.changed` fires only on a change. */
+  'drives.watch': { input: z.object({ watching: z.boolean() }).strict(), output: z.object({ watching: z.boolean() }) },
+  /** Flashes in the writer process; progress and the end arrive as flash.progress / flash.result. */
+  'flash.start': { input: FlashJob.strict(), output: z.object({ jobId: z.string() }) },
+  'flash.cancel': { input: z.object({ jobId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'cards.list': { input: CardTarget.extend({ dir: z.string().optional() }).strict(), output: z.object({ entries: z.array(CardEntry) }) },
+  'cards.read': { input: CardTarget.extend({ path: z.string() }).strict(), output: z.object({ content: z.string() }) },
+  'cards.write': { input: CardTarget.extend({ path: z.string(), content: z.string() }).strict(), output: z.object({ path: z.string() }) },
+  'cards.remove': { input: CardTarget.extend({ path: z.string() }).strict(), output: z.object({ path: z.string() }) },
+  'cards.buildInfo': { input: CardTarget.strict(), output: z.object({ buildInfo: z.unknown() }) },
+  'records.list': { input: NoInput, output: z.object({ records: z.array(CardRecord) }) },
+  'records.export': {
+    input: z.object({ format: z.enum(['csv', 'json']), path: FilePath }).strict(),
+    output: z.object({ path: z.string(), count: z.number() }),
+  },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
 export const events = {
@@ -118,6 +219,9 @@ export const events = {
   'system.probe': z.object({ checkId: z.string(), capability: CapabilityId, probe: ProbeResult }),
   'builds.progress': BuildProgress,
   'builds.finished': BuildFinished,
+  'drives.changed': z.object({ drives: z.array(DriveView) }),
+  'flash.progress': FlashProgress,
+  'flash.result': FlashResult,
 } as const satisfies Record<string, z.ZodType>
 
 export type Method = keyof typeof procedures

@@ -4,6 +4,11 @@ import { EventBus } from './events'
 import { translateError } from './errors'
 import { appInfo, type RuntimeInfo } from './services/app-info'
 import { createBuildsService, type BuildsService } from './services/builds'
+import { cards } from './services/cards'
+import { createDrivesService } from './services/drives'
+import { createFlashService } from './services/flash'
+import { createRecordsService } from './services/records'
+import { defaultWriterCommand, type WriterCommand } from './services/writer-process'
 import { loadRecipeFile, saveRecipeFile, validateRecipe } from './services/recipes'
 import { runSystemCheck } from './system/system-check'
 
@@ -11,17 +16,27 @@ export interface CoreOptions extends DispatcherOptions {
   runtime: RuntimeInfo
   /** Where sources and images are cached (default: the user's cache dir). */
   cache?: string
+  /** How to start the flashing process (default: electron/writer through tsx). */
+  writer?: WriterCommand
+  /** The per-card records file (default: in the user's data dir). */
+  recordsFile?: string
 }
 
 export interface Core {
   dispatcher: Dispatcher
   bus: EventBus
   builds: BuildsService
+  flash: ReturnType<typeof createFlashService>
+  /** Stops background work (the drive watcher) so the process can exit. */
+  stop(): void
 }
 
 export function createCore(options: CoreOptions): Core {
   const bus = new EventBus()
   const builds = createBuildsService(bus, { cache: options.cache })
+  const flash = createFlashService(bus, options.writer ?? defaultWriterCommand(), options.recordsFile)
+  const drives = createDrivesService(bus, flash.busyDevices)
+  const records = createRecordsService(options.recordsFile)
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
@@ -31,8 +46,19 @@ export function createCore(options: CoreOptions): Core {
       'recipes.save': ({ path, yaml }) => saveRecipeFile(path, yaml),
       'builds.start': (input) => builds.start(input),
       'builds.cancel': (input) => builds.cancel(input),
+      'drives.list': (input) => drives.list(input),
+      'drives.watch': (input) => drives.watch(input),
+      'flash.start': (input) => flash.start(input),
+      'flash.cancel': (input) => flash.cancel(input),
+      'cards.list': cards.list,
+      'cards.read': cards.read,
+      'cards.write': cards.write,
+      'cards.remove': cards.remove,
+      'cards.buildInfo': cards.buildInfo,
+      'records.list': () => records.list(),
+      'records.export': (input) => records.export(input),
     },
     { translateError, ...options },
   )
-  return { dispatcher, bus, builds }
+  return { dispatcher, bus, builds, flash, stop: () => drives.stop() }
 }

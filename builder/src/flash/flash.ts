@@ -54,7 +54,8 @@ export interface FlashOptions {
   busyDevices?: string[]
   allowSystemDrives?: boolean
   cache?: string
-  recordsFile?: string
+  /** Where to append the records; null: the caller keeps them (the writer process hands them to core). */
+  recordsFile?: string | null
   jobId?: string
   onProgress?: (progress: FlashProgress) => void
   /** Honoured until writing starts; a running write stops when its process ends. */
@@ -248,7 +249,7 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
     options.onProgress({ target: name, phase: record.ok ? 'done' : 'failed', ...(record.error ? { message: record.error } : {}) })
     records.push(record)
   }
-  await appendRecords(records, options.recordsFile ?? recordsFile())
+  if (options.recordsFile !== null) await appendRecords(records, options.recordsFile ?? recordsFile())
   return records
 }
 

@@ -1,6 +1,26 @@
 /** ext2/3/4 access without mounting or root, through libext2fs compiled to WebAssembly. */
-import { withMountedDisk, type ExtPromises } from 'ext2fs'
+import type { ExtPromises } from 'ext2fs'
 import type { Disk } from 'file-disk'
+import { createRequire } from 'node:module'
+
+/**
+ * libext2fs's Emscripten glue adds process-wide handlers that rethrow every uncaught error
+ * from inside its minified file, so any crash anywhere printed a megabyte of source. Node
+ * already treats those errors as fatal: load it, then take its handlers off again.
+ */
+function loadExt2fs(): typeof import('ext2fs') {
+  const before = { exception: process.listeners('uncaughtException'), rejection: process.listeners('unhandledRejection') }
+  const module = createRequire(import.meta.url)('ext2fs') as typeof import('ext2fs')
+  for (const listener of process.listeners('uncaughtException')) {
+    if (!before.exception.includes(listener)) process.removeListener('uncaughtException', listener)
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (!before.rejection.includes(listener)) process.removeListener('unhandledRejection', listener)
+  }
+  return module
+}
+
+const { withMountedDisk } = loadExt2fs()
 
 export type ExtFs = ExtPromises
 
