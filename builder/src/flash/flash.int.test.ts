@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage } from '../build'
+import { withCard } from '../cards/card'
 import { parseDevicesCsv } from '../devices/csv'
 import { loadRecipe } from '../recipe/load'
 import { fsckFat, makeDisk, sfdiskTable, sha256sum } from '../testing/disk-tools'
@@ -99,6 +100,16 @@ describe.skipIf(skip)('flashImage', () => {
     expect(await readRecords(path.join(dir, 'records.jsonl'))).toEqual(records)
     const phases = new Set(progress.filter((p) => p.target === a).map((p) => p.phase))
     expect([...phases]).toEqual(expect.arrayContaining(['preparing', 'flashing', 'verifying', 'device-files', 'done']))
+
+    // Editing the flashed card (the block device itself) round trip; FAT stays clean.
+    await withCard(a, 'write', async (card) => {
+      await card.write('/startup-scripts/every-time/90-ping.sh', Buffer.from('#!/bin/sh\nping -c1 gateway\n'))
+      expect((await card.read('/startup-scripts/device.env')).toString()).toMatch(/^HOSTNAME=card-a$/m)
+    })
+    expect(mtypeAt(a, '/startup-scripts/every-time/90-ping.sh')).toBe('#!/bin/sh\nping -c1 gateway\n')
+    await withCard(a, 'write', (card) => card.remove('/startup-scripts/every-time/90-ping.sh'))
+    expect(await withCard(a, 'read', async (card) => (await card.list()).map((e) => e.path))).not.toContain('/startup-scripts/every-time/90-ping.sh')
+    expect(fsckFat(fatOf(a, 'edited')).ok).toBe(true)
   }, 120_000)
 
   it('keeps going when one card fails mid-write, and records which and why', async () => {
