@@ -13,10 +13,9 @@ import type { Device } from '../devices/csv'
 import { deviceFiles, writeDeviceFiles } from '../devices/device-files'
 import { BuildError } from '../errors'
 import { sha256File } from '../hash'
-import { openDisk } from '../image/block-disk'
 import { freeClusterRanges } from '../image/fat/free-ranges'
 import { detectFilesystem } from '../image/filesystems'
-import { describeImage, readerOf } from '../image/open'
+import { readerOf, withImage } from '../image/open'
 import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../paths'
 import { decompress, sniffFormat } from '../source/decompress'
@@ -264,11 +263,5 @@ async function discardFreeFatClusters(disk: Disk): Promise<void> {
 }
 
 async function writeDeviceFilesTo(target: string, device: Device): Promise<string> {
-  const opened = await openDisk(target, 'write')
-  try {
-    const image = await describeImage(target, opened.disk)
-    return (await writeDeviceFiles(opened.disk, image.boot, deviceFiles(device))).hash
-  } finally {
-    await opened.close()
-  }
+  return withImage(target, 'write', async (image) => (await writeDeviceFiles(image.disk, image.boot, deviceFiles(device))).hash)
 }

@@ -17,13 +17,17 @@ export interface OpenedDisk {
   close(): Promise<void>
 }
 
+/** 'copyOnWrite' opens read-only and keeps every write in memory (builds never touch their source). */
+export type DiskMode = 'read' | 'write' | 'copyOnWrite'
+
 class SizedFileDisk extends FileDisk {
   constructor(
     handle: FileHandle,
     readOnly: boolean,
+    recordWrites: boolean,
     private readonly size: number,
   ) {
-    super(handle, readOnly)
+    super(handle, readOnly, recordWrites)
   }
 
   protected override async _getCapacity(): Promise<number> {
@@ -31,8 +35,8 @@ class SizedFileDisk extends FileDisk {
   }
 }
 
-export async function openDisk(path: string, mode: 'read' | 'write'): Promise<OpenedDisk> {
-  const handle = await openHandle(path, mode, false)
+export async function openDisk(path: string, mode: DiskMode): Promise<OpenedDisk> {
+  const handle = await openHandle(path, mode === 'write' ? 'write' : 'read', false)
   let target = handle
   try {
     const stats = await handle.stat()
@@ -53,7 +57,7 @@ export async function openDisk(path: string, mode: 'read' | 'write'): Promise<Op
     } else {
       throw new BuildError('INVALID_INPUT', `${path} is neither a disk image file nor a block device`)
     }
-    const disk = new SizedFileDisk(target, mode === 'read', capacity)
+    const disk = new SizedFileDisk(target, mode !== 'write', mode === 'copyOnWrite', capacity)
     return {
       disk,
       capacity,

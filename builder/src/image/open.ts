@@ -3,9 +3,9 @@
  * memory over a read-only file: builds never touch the cached source, and the result is
  * streamed out in one pass (see output/write-image.ts).
  */
-import { FileDisk, type Disk } from 'file-disk'
-import { open, type FileHandle } from 'node:fs/promises'
+import type { Disk } from 'file-disk'
 import { BuildError } from '../errors'
+import { openDisk, type DiskMode } from './block-disk'
 import { detectFilesystem } from './filesystems'
 import { readPartitionTable, type Partition, type PartitionTable, type ReadAt } from './partitions'
 
@@ -24,23 +24,15 @@ export interface DiskImage {
   root: LabelledPartition
 }
 
-export type OpenMode = 'read' | 'write' | 'copyOnWrite'
+export type OpenMode = DiskMode
 
+/** An image file or a block device (a card), as partitions and filesystems. */
 export async function withImage<T>(file: string, mode: OpenMode, fn: (image: DiskImage) => Promise<T>): Promise<T> {
-  let handle: FileHandle
+  const opened = await openDisk(file, mode)
   try {
-    handle = await open(file, mode === 'write' ? 'r+' : 'r')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') throw new BuildError('NOT_FOUND', `Image not found: ${file}`)
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') throw new BuildError('UNWRITABLE', `Cannot open ${file} for ${mode === 'write' ? 'writing' : 'reading'}: ${code}`)
-    throw error
-  }
-  try {
-    const disk = new FileDisk(handle, mode !== 'write', mode === 'copyOnWrite')
-    return await fn(await describeImage(file, disk))
+    return await fn(await describeImage(file, opened.disk))
   } finally {
-    await handle.close()
+    await opened.close()
   }
 }
 
