@@ -5,8 +5,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { applyArmWork } from './arm/arm-work'
+import { withChroot } from './arm/chroot'
+import { extractRoot, repackImage } from './assemble/repack'
 import type { BuildInfo } from './customize/buildinfo'
 import { customizeQuick } from './customize/quick'
 import { sealRecipe } from './customize/secrets'
@@ -15,12 +18,13 @@ import { withImage } from './image/open'
 import { recipeHash, type LoadedRecipe } from './recipe/load'
 import { armWork } from './recipe/schema'
 import { compressXz, writeImage } from './output/write-image'
+import { cacheDir } from './paths'
 import { resolveSource } from './source/resolve'
 import { BUILDER_VERSION } from './version'
 
-export type BuildMode = 'auto' | 'quick'
+export type BuildMode = 'auto' | 'quick' | 'chroot'
 
-export type BuildPhase = 'source' | 'customize' | 'write' | 'compress' | 'done'
+export type BuildPhase = 'source' | 'steps' | 'customize' | 'write' | 'compress' | 'done'
 
 export interface BuildProgress {
   phase: BuildPhase
@@ -51,13 +55,7 @@ export interface BuildResult {
 
 export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: BuildOptions): Promise<BuildResult> {
   const report = options.onProgress ?? (() => {})
-  const needsArm = armWork(recipe)
-  if (needsArm.length) {
-    throw new BuildError(
-      'INVALID_RECIPE',
-      `This recipe needs ARM code to run (${needsArm.join(', ')}): the quick build cannot do that. Use a full build (--mode docker or --mode chroot).`,
-    )
-  }
+  const mode = chooseMode(recipe, options.mode ?? 'auto')
   const outDir = path.resolve(options.outDir)
   await checkWritable(outDir)
 
@@ -73,8 +71,10 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   const names = outputNames(outDir, recipe.name)
   const temp = `${names.image}.${randomUUID()}.partial`
   const created: string[] = [temp]
+  const workDir = mode === 'chroot' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
   try {
-    const { buildInfo, sha256, bytes } = await withImage(source.image, 'copyOnWrite', async (image) => {
+    const base = workDir ? await runArmWork(recipe, source.image, workDir, report, options.signal) : source.image
+    const { buildInfo, sha256, bytes } = await withImage(base, 'copyOnWrite', async (image) => {
       const buildInfo = await customizeQuick({
         image,
         recipe: sealed,
@@ -82,7 +82,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         info: {
           name: recipe.name,
           builder: { name: 'orchard', version: BUILDER_VERSION },
-          mode: 'quick',
+          mode,
           builtAt: new Date().toISOString(),
           source: { ...(recipe.source.url ? { url: recipe.source.url } : { path: source.origin }), sha256: source.sha256 },
           recipeSha256: recipeHash(recipe),
@@ -90,7 +90,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         onStep: (message) => report({ phase: 'customize', message }),
       })
       const sha256 = await writeImage(
-        source.image,
+        base,
         image.disk,
         temp,
         (written, total) => report({ phase: 'write', message: 'writing image', bytes: written, totalBytes: total, fraction: written / total }),
@@ -117,7 +117,50 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   } catch (error) {
     await Promise.all(created.map((file) => rm(file, { force: true })))
     throw error
+  } finally {
+    if (workDir) await rm(workDir, { recursive: true, force: true })
   }
+}
+
+/** auto: quick when nothing needs ARM code, else chroot. An explicit mode must be able to do the recipe. */
+function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): 'quick' | 'chroot' {
+  const needsArm = armWork(recipe)
+  if (requested === 'quick' || (requested === 'auto' && needsArm.length === 0)) {
+    if (needsArm.length) {
+      throw new BuildError(
+        'INVALID_RECIPE',
+        `This recipe needs ARM code to run (${needsArm.join(', ')}): the quick build cannot do that. Use a full build (--mode chroot).`,
+      )
+    }
+    return 'quick'
+  }
+  const unsupported = needsArm.filter((field) => field === 'dockerfile' || field === 'outputs.docker')
+  if (unsupported.length) throw new BuildError('INVALID_RECIPE', `${unsupported.join(' and ')} need the docker build mode, which is not available yet`)
+  return 'chroot'
+}
+
+/** The root fs out of the image, the ARM steps run in it, and an image made from the result. */
+async function runArmWork(
+  recipe: LoadedRecipe['recipe'],
+  source: string,
+  workDir: string,
+  report: (progress: BuildProgress) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  const rootDir = path.join(workDir, 'root')
+  await mkdir(rootDir)
+  report({ phase: 'steps', message: 'reading the root filesystem' })
+  const root = await withImage(source, 'read', async (image) => image.root)
+  await extractRoot(source, root, rootDir)
+  await withChroot(rootDir, recipe.arch, (runStep) =>
+    applyArmWork(recipe, (script, step) => (report({ phase: 'steps', message: step.name }), runStep(script, { ...step, signal })), (_step, line) =>
+      report({ phase: 'steps', message: line }),
+    ),
+  )
+  report({ phase: 'steps', message: 'rebuilding the root filesystem' })
+  const repacked = path.join(workDir, 'repacked.img')
+  await repackImage(source, rootDir, repacked)
+  return repacked
 }
 
 export function outputNames(outDir: string, name: string) {

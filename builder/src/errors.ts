@@ -12,6 +12,8 @@ export type BuildErrorCode =
   | 'INVALID_IMAGE' // a disk image without the partitions or filesystems we need
   | 'UNWRITABLE' // the output cannot be written where asked
   | 'DOWNLOAD_FAILED' // the source could not be fetched
+  | 'STEP_FAILED' // an ARM build step (apt, a shell step) exited non-zero (detail: step, exitCode)
+  | 'UNAVAILABLE' // a part the build needs is missing here (binfmt, root, Docker)
   | 'UNSAFE_TARGET' // a flash destination that must not be written (system drive, too small, read-only, …)
   | 'CANCELLED'
 

@@ -14,6 +14,7 @@ export const ErrorCode = z.enum([
   'INVALID_IMAGE', // a disk image without the partitions or filesystems needed
   'DOWNLOAD_FAILED', // a source could not be fetched
   'UNWRITABLE', // an output cannot be written where asked
+  'STEP_FAILED', // an ARM build step exited non-zero (detail: step, exitCode)
   'UNSAFE_TARGET', // a flash destination refused before writing (system drive, too small, read-only, …)
   'INTERNAL', // a bug: anything not thrown as an OrchardError
 ])

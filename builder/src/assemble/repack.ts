@@ -82,10 +82,12 @@ export function sizeForContent(usedBytes: number): number {
   return Math.ceil((usedBytes * 1.15 + 64 * MIB) / ALIGN) * ALIGN
 }
 
-async function usedBytes(dir: string): Promise<{ bytes: number; files: number }> {
-  const du = await run('du', ['-s', '--block-size=1', dir])
-  const count = await run('sh', ['-c', 'find "$1" -xdev | wc -l', 'count', dir])
-  return { bytes: Number(du.stdout.split('\t')[0]), files: Number(count.stdout.trim()) }
+async function duBytes(dir: string): Promise<number> {
+  return Number((await run('du', ['-s', '--block-size=1', dir])).stdout.split('\t')[0])
+}
+
+async function fileCount(dir: string): Promise<number> {
+  return Number((await run('sh', ['-c', 'find "$1" -xdev | wc -l', 'count', dir])).stdout.trim())
 }
 
 /**
@@ -107,22 +109,19 @@ export async function repackImage(source: string, rootDir: string, out: string):
   const properties = await readExtProperties(source, root)
   if (!properties.uuid) throw new BuildError('INVALID_IMAGE', `The last partition of ${source} is not an ext filesystem`)
 
-  const used = await usedBytes(rootDir)
-  const rootBytes = sizeForContent(used.bytes)
+  // du over the folder only estimates what ext4 will use: build once with room, measure the
+  // blocks really used, and build again at exactly the size they call for.
+  const files = await fileCount(rootDir)
   const fsFile = `${out}.rootfs.partial`
+  let rootBytes = sizeForContent((await duBytes(rootDir)) * 1.1)
+  let used = 0
   try {
-    await run('mke2fs', [
-      '-q', '-F', '-t', 'ext4',
-      '-b', String(properties.blockSize || 4096),
-      '-I', String(properties.inodeSize || 256),
-      '-N', String(Math.ceil(used.files * 1.3) + 4096),
-      '-O', ['none', ...properties.features].join(','),
-      '-U', properties.uuid,
-      '-L', properties.label,
-      '-E', 'lazy_itable_init=0,lazy_journal_init=0',
-      '-d', rootDir,
-      fsFile, String(rootBytes / 1024) + 'k',
-    ])
+    await makeExt4(fsFile, rootDir, properties, files, rootBytes)
+    used = await extUsedBytes(fsFile)
+    if (sizeForContent(used) < rootBytes) {
+      rootBytes = sizeForContent(used)
+      await makeExt4(fsFile, rootDir, properties, files, rootBytes)
+    }
     // Boot area as it was (MBR, gap, boot partition), then the new root filesystem.
     await run('dd', [`if=${source}`, `of=${out}`, 'bs=4M', `count=${root.offset}`, 'iflag=count_bytes', 'status=none'])
     await run('dd', [`if=${fsFile}`, `of=${out}`, 'bs=4M', `seek=${root.offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none'])
@@ -131,7 +130,30 @@ export async function repackImage(source: string, rootDir: string, out: string):
   } finally {
     await rm(fsFile, { force: true })
   }
-  return { rootBytes, usedBytes: used.bytes }
+  return { rootBytes, usedBytes: used }
+}
+
+async function makeExt4(file: string, rootDir: string, properties: ExtProperties, files: number, bytes: number): Promise<void> {
+  await rm(file, { force: true })
+  await run('mke2fs', [
+    '-q', '-F', '-t', 'ext4',
+    '-b', String(properties.blockSize || 4096),
+    '-I', String(properties.inodeSize || 256),
+    '-N', String(Math.ceil(files * 1.3) + 4096),
+    '-O', ['none', ...properties.features].join(','),
+    '-U', properties.uuid,
+    '-L', properties.label,
+    '-E', 'lazy_itable_init=0,lazy_journal_init=0',
+    '-d', rootDir,
+    file, `${bytes / 1024}k`,
+  ])
+}
+
+/** Bytes in use on an ext filesystem (data, metadata, journal), as dumpe2fs counts them. */
+async function extUsedBytes(file: string): Promise<number> {
+  const { stdout } = await run('dumpe2fs', ['-h', file], { maxBuffer: 1 << 20 })
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(stdout)?.[1] ?? Number.NaN)
+  return (field('Block count') - field('Free blocks')) * field('Block size')
 }
 
 /** sfdisk -N changes only that partition: the disk id, and with it every PARTUUID, stays. */

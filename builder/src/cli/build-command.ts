@@ -10,15 +10,15 @@ export function registerBuildCommand(program: Command): void {
     .description('Build a customized image from a recipe into <dir>/<recipe name>.img (+ .sha256, buildinfo.json)')
     .argument('<recipe>', 'recipe YAML file')
     .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .option('--mode <mode>', 'auto | quick (auto picks quick when nothing needs ARM code)', 'auto')
+    .option('--mode <mode>', 'auto | quick | chroot (auto: quick when nothing needs ARM code, else chroot)', 'auto')
     .option('--json', 'print JSON lines (progress, then the result) on stdout')
     .action(async (recipeFile: string, options: { out: string; mode: string; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
       const controller = new AbortController()
       process.once('SIGINT', () => controller.abort())
       try {
-        if (!['auto', 'quick'].includes(options.mode)) {
-          throw new BuildError('INVALID_RECIPE', `Unknown --mode "${options.mode}": this builder supports auto and quick`)
+        if (!['auto', 'quick', 'chroot'].includes(options.mode)) {
+          throw new BuildError('INVALID_RECIPE', `Unknown --mode "${options.mode}": this builder supports auto, quick and chroot`)
         }
         const loaded = await loadRecipe(recipeFile)
         const result = await buildImage(loaded, {

@@ -25,6 +25,8 @@ const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   DOWNLOAD_FAILED: EXIT.source,
   UNWRITABLE: EXIT.unwritable,
   UNSAFE_TARGET: EXIT.refused,
+  STEP_FAILED: EXIT.failed,
+  UNAVAILABLE: EXIT.failed,
   CANCELLED: EXIT.cancelled,
 }
 
