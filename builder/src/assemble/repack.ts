@@ -114,7 +114,7 @@ export async function repackImage(source: string, rootDir: string, out: string):
   const files = await fileCount(rootDir)
   const fsFile = `${out}.rootfs.partial`
   let rootBytes = sizeForContent((await duBytes(rootDir)) * 1.1)
-  let used = 0
+  let used: number
   try {
     await makeExt4(fsFile, rootDir, properties, files, rootBytes)
     used = await extUsedBytes(fsFile)
