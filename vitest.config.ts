@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 // Unit tests sit beside the code as *.test.ts; tests that start real parts (WebSocket
-// servers, Docker, loop devices, qemu, S3) are *.int.test.ts.
+// servers, Docker, loop devices, qemu, S3) are *.int.test.ts; booting images in QEMU (minutes each)
+// is *.boot.test.ts, its own project: `npm run test:boot`.
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +11,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['electron/**/*.test.ts', 'builder/**/*.test.ts', 'scripts/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/*.boot.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -21,6 +22,17 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'boot',
+          environment: 'node',
+          include: ['**/*.boot.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 900_000,
+          hookTimeout: 1_800_000,
           fileParallelism: false,
         },
       },
