@@ -14,6 +14,7 @@ interface SocketLike {
   addEventListener(type: 'open', listener: () => void): void
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+  addEventListener(type: 'error', listener: () => void): void
 }
 export type SocketConstructor = new (url: string) => SocketLike
 
@@ -44,6 +45,10 @@ export function createBridgeTransport(origin: string, token: string, Socket: Soc
       resolve(closeInfo)
     })
   })
+
+  // A connection error is followed by 'close', which settles everything pending. Node's `ws`
+  // throws an 'error' nobody listens to (a browser's WebSocket does not), so listen.
+  socket.addEventListener('error', () => {})
 
   socket.addEventListener('message', ({ data }) => {
     const parsed = ServerMessage.safeParse(JSON.parse(String(data)))

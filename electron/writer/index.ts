@@ -31,6 +31,7 @@ socket.on('error', (error) => {
 })
 
 const lines = createInterface({ input: socket })
+lines.on('error', () => {}) // readline re-emits the socket's errors; the socket's handler exits
 lines.once('line', (line) => {
   lines.close()
   const message = ToWriter.safeParse(JSON.parse(line))

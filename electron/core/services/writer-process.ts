@@ -68,6 +68,7 @@ export async function startWriter(writer: WriterCommand, needsRawDisks: boolean)
     server.on('connection', (candidate) => {
       candidate.on('error', () => candidate.destroy()) // a peer that resets must not take core down
       const lines = createInterface({ input: candidate })
+      lines.on('error', () => {}) // readline re-emits its input's errors; handled above
       lines.once('line', (line) => {
         lines.close()
         const hello = FromWriter.safeParse(safeJson(line))
@@ -86,6 +87,7 @@ export async function startWriter(writer: WriterCommand, needsRawDisks: boolean)
   // A writer that is killed (cancel) resets the socket; its exit is what core reports.
   socket.on('error', () => socket.destroy())
   const lines = createInterface({ input: socket })
+  lines.on('error', () => {}) // readline re-emits the socket's errors; handled above
   lines.on('line', (line) => {
     const message = FromWriter.safeParse(safeJson(line))
     if (message.success) for (const listener of listeners) listener(message.data)
