@@ -89,6 +89,16 @@ describe.skipIf(skip)('chroot builds', () => {
     })
   })
 
+  it('installs Docker with docker: true: the binary and its enabled unit are in the image', async () => {
+    const result = await buildImage(await recipe('docker', 'docker: true\n'), { outDir: path.join(dir, 'docker-out'), cache, mode: 'chroot' })
+    const root = extractPartition(result.image, 2, path.join(dir, 'docker.ext4'))
+    expect(debugfs(root, 'stat /usr/bin/docker')).toMatch(/Type: regular/)
+    expect(debugfs(root, 'stat /usr/sbin/dockerd')).toMatch(/Type: regular/)
+    // What `systemctl enable docker` leaves: the unit wanted by multi-user.target.
+    expect(debugfs(root, 'stat /etc/systemd/system/multi-user.target.wants/docker.service')).toMatch(/Type: symlink/)
+    expect(JSON.parse(mtype(extractPartition(result.image, 1, path.join(dir, 'docker.fat')), '/buildinfo/buildinfo.json')).customizations).toContain('docker installed')
+  }, 1_200_000)
+
   it('fails a build whose apt-get fails, naming the step, with nothing left behind', async () => {
     const loaded = await recipe('broken', 'packages: [orchard-no-such-package]\n')
     const out = path.join(dir, 'broken-out')
