@@ -34,3 +34,13 @@ export async function loadLzma(): Promise<typeof import('lzma-native')> {
   const module = await import('lzma-native')
   return 'createDecompressor' in module ? module : (module as { default: typeof module }).default
 }
+
+/** Whether a process still exists (EPERM: it does, but is someone else's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -16,7 +16,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { cacheDir } from '../paths'
-import { findExecutable } from '../tools'
+import { findExecutable, processAlive } from '../tools'
 
 /** Bump on any change to the initramfs (its /init, modules, layout), so cached kits and images stop matching. */
 export const INITRAMFS_VERSION = 1
@@ -426,15 +426,6 @@ export async function buildInitramfs(busybox: string, modules: readonly { name: 
 // ---------------------------------------------------------------------------------------------
 // The kit
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Removes `<prefix>…-<pid>-<hex>` entries in `dir` left by killed processes (an unpacked kernel is 300 MB).
  * Only our own prefixes: the fixture's temp dirs may still have /proc mounted inside.
@@ -443,7 +434,7 @@ export async function removeStaleTemps(dir: string, prefix: string): Promise<voi
   for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith(prefix)) continue
     const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? Number.NaN)
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await fsp.rm(path.join(dir, name), { recursive: true, force: true })
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await fsp.rm(path.join(dir, name), { recursive: true, force: true })
   }
 }
 
