@@ -49,7 +49,7 @@ export function registerDemoCommand(program: Command): void {
             'Customizations:',
             ...result.buildInfo.customizations.map((line) => `  - ${line}`),
             'Boot partition startup-scripts:',
-            ...(report.startupScripts ?? []).filter((file) => !file.path.endsWith('/')).map((file) => `  ${file.path} (${file.size} bytes)`),
+            ...(report.startupScripts ?? []).filter((entry) => !entry.isDirectory).map((entry) => `  ${entry.path} (${entry.size} bytes)`),
             `Look inside: npx orchard inspect ${path.relative(process.cwd(), result.image)}`,
           ].join('\n'),
         )

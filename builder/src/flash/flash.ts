@@ -3,8 +3,7 @@
  * them, then gives each card its own device files and re-reads them. Every destination is
  * checked before a single byte is written; one destination failing never stops the others.
  */
-import { randomUUID } from 'node:crypto'
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm, stat, statfs, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
