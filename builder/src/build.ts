@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { applyArmWork } from './arm/arm-work'
-import { withChroot } from './arm/chroot'
+import { chrootUnavailableReason, withChroot } from './arm/chroot'
+import { runInDocker } from './arm/docker'
+import { armPlan } from './arm/plan'
 import { extractRoot, repackImage } from './assemble/repack'
 import type { BuildInfo } from './customize/buildinfo'
 import { customizeQuick } from './customize/quick'
@@ -17,14 +18,18 @@ import { BuildError } from './errors'
 import { withImage } from './image/open'
 import { recipeHash, type LoadedRecipe } from './recipe/load'
 import { armWork } from './recipe/schema'
+import { writeDockerImage, type DockerImageResult } from './output/docker-image'
 import { compressXz, writeImage } from './output/write-image'
 import { cacheDir } from './paths'
 import { resolveSource } from './source/resolve'
 import { BUILDER_VERSION } from './version'
 
-export type BuildMode = 'auto' | 'quick' | 'chroot'
+export const BUILD_MODES = ['auto', 'quick', 'docker', 'chroot'] as const
+export type BuildMode = (typeof BUILD_MODES)[number]
+/** Where ARM work runs: nowhere (quick), a qemu-user chroot, or a Docker build. */
+export type ResolvedMode = Exclude<BuildMode, 'auto'>
 
-export type BuildPhase = 'source' | 'steps' | 'customize' | 'write' | 'compress' | 'done'
+export type BuildPhase = 'source' | 'steps' | 'customize' | 'write' | 'docker' | 'compress' | 'done'
 
 export interface BuildProgress {
   phase: BuildPhase
@@ -51,6 +56,8 @@ export interface BuildResult {
   buildInfoFile: string
   buildInfo: BuildInfo
   bytes: number
+  /** The Docker image output, when the recipe asks for one. */
+  docker?: DockerImageResult
 }
 
 export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: BuildOptions): Promise<BuildResult> {
@@ -71,10 +78,10 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   const names = outputNames(outDir, recipe.name)
   const temp = `${names.image}.${randomUUID()}.partial`
   const created: string[] = [temp]
-  const workDir = mode === 'chroot' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
+  const workDir = mode !== 'quick' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
   try {
-    const base = workDir ? await runArmWork(recipe, source.image, workDir, report, options.signal) : source.image
-    const { buildInfo, sha256, bytes } = await withImage(base, 'copyOnWrite', async (image) => {
+    const base = workDir && mode !== 'quick' ? await runArmWork(mode, { recipe, baseDir }, source, workDir, report, options.signal) : source.image
+    const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
       const buildInfo = await customizeQuick({
         image,
         recipe: sealed,
@@ -96,8 +103,21 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         (written, total) => report({ phase: 'write', message: 'writing image', bytes: written, totalBytes: total, fraction: written / total }),
         options.signal,
       )
-      return { buildInfo, sha256, bytes: image.capacity }
+      return { buildInfo, sha256, bytes: image.capacity, rootPartition: image.root }
     })
+
+    let docker: DockerImageResult | undefined
+    if (recipe.outputs.docker) {
+      docker = await writeDockerImage({
+        image: temp,
+        rootPartition,
+        arch: recipe.arch,
+        ...recipe.outputs.docker,
+        buildInfo,
+        onProgress: (message) => report({ phase: 'docker', message }),
+      })
+      report({ phase: 'docker', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
+    }
 
     let compressed: string | null = null
     if (recipe.outputs.image.compress === 'xz') {
@@ -113,7 +133,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
     await writeFileAtomic(names.checksum, `${sha256}  ${path.basename(names.image)}\n`)
     await writeFileAtomic(names.buildInfo, `${JSON.stringify(buildInfo, null, 2)}\n`)
     report({ phase: 'done', message: `built ${names.image}`, fraction: 1 })
-    return { image: names.image, sha256, compressed, checksumFile: names.checksum, buildInfoFile: names.buildInfo, buildInfo, bytes }
+    return { image: names.image, sha256, compressed, checksumFile: names.checksum, buildInfoFile: names.buildInfo, buildInfo, bytes, ...(docker ? { docker } : {}) }
   } catch (error) {
     await Promise.all(created.map((file) => rm(file, { force: true })))
     throw error
@@ -122,46 +142,64 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   }
 }
 
-/** auto: quick when nothing needs ARM code, else chroot. An explicit mode must be able to do the recipe. */
-function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): 'quick' | 'chroot' {
+/**
+ * auto: quick when nothing needs ARM code; docker for a recipe with its own Dockerfile;
+ * else chroot where it can run (Linux, root, binfmt), docker elsewhere. An explicit mode
+ * must be able to do the recipe.
+ */
+function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): ResolvedMode {
   const needsArm = armWork(recipe)
   if (requested === 'quick' || (requested === 'auto' && needsArm.length === 0)) {
     if (needsArm.length) {
       throw new BuildError(
         'INVALID_RECIPE',
-        `This recipe needs ARM code to run (${needsArm.join(', ')}): the quick build cannot do that. Use a full build (--mode chroot).`,
+        `This recipe needs ARM code to run (${needsArm.join(', ')}): the quick build cannot do that. Use a full build (--mode docker or --mode chroot).`,
       )
     }
     return 'quick'
   }
-  const unsupported = needsArm.filter((field) => field === 'dockerfile' || field === 'outputs.docker')
-  if (unsupported.length) throw new BuildError('INVALID_RECIPE', `${unsupported.join(' and ')} need the docker build mode, which is not available yet`)
-  return 'chroot'
+  if (requested === 'chroot' && recipe.dockerfile) {
+    throw new BuildError('INVALID_RECIPE', 'dockerfile needs the docker build mode (--mode docker): a chroot cannot run a Dockerfile')
+  }
+  if (requested !== 'auto') return requested
+  return recipe.dockerfile || chrootUnavailableReason(recipe.arch) ? 'docker' : 'chroot'
 }
 
-/** The root fs out of the image, the ARM steps run in it, and an image made from the result. */
+/** The root fs out of the image, the ARM steps run on it, and an image made from the result. */
 async function runArmWork(
-  recipe: LoadedRecipe['recipe'],
-  source: string,
+  mode: 'chroot' | 'docker',
+  { recipe, baseDir }: LoadedRecipe,
+  source: { image: string; sha256: string },
   workDir: string,
   report: (progress: BuildProgress) => void,
   signal?: AbortSignal,
 ): Promise<string> {
   const rootDir = path.join(workDir, 'root')
   await mkdir(rootDir)
-  report({ phase: 'steps', message: 'reading the root filesystem' })
-  const root = await withImage(source, 'read', async (image) => image.root)
-  await extractRoot(source, root, rootDir)
-  await withChroot(rootDir, recipe.arch, (runStep) =>
-    applyArmWork(recipe, (script, step) => (report({ phase: 'steps', message: step.name }), runStep(script, { ...step, signal })), (_step, line) =>
-      report({ phase: 'steps', message: line }),
-    ),
-  )
-  report({ phase: 'steps', message: 'rebuilding the root filesystem' })
+  const plan = armPlan(recipe)
+  const onStep = (name: string) => report({ phase: 'steps', message: name })
+  const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
+  const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
+  if (mode === 'docker') {
+    const dockerfile = recipe.dockerfile ? path.resolve(baseDir, recipe.dockerfile) : undefined
+    await runInDocker({ source: source.image, sourceSha256: source.sha256, rootPartition, plan, dockerfile, rootDir, onStep, onLine, signal })
+  } else {
+    onStep('reading the root filesystem')
+    await extractRoot(source.image, rootPartition, rootDir)
+    await withChroot(rootDir, recipe.arch, async (runStep) => {
+      for (const step of plan) {
+        onStep(step.name)
+        await runStep(step.script, { name: step.name, onLine: (line) => onLine(step.name, line), signal })
+      }
+    })
+  }
+  onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')
-  await repackImage(source, rootDir, repacked)
+  await repackImage(source.image, rootDir, repacked)
   return repacked
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
 
 export function outputNames(outDir: string, name: string) {
   const image = path.join(outDir, `${name}.img`)

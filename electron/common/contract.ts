@@ -64,9 +64,9 @@ export const RecipeValidation = z.object({
   name: z.string().nullable(),
 })
 
-export const BuildMode = z.enum(['auto', 'quick', 'chroot'])
+export const BuildMode = z.enum(['auto', 'quick', 'docker', 'chroot'])
 
-export const BuildPhase = z.enum(['source', 'steps', 'customize', 'write', 'compress', 'done'])
+export const BuildPhase = z.enum(['source', 'steps', 'customize', 'write', 'docker', 'compress', 'done'])
 
 export const BuildProgress = z.object({
   buildId: z.string(),

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { BuildError } from '../errors'
+import { STEP_ENV } from './plan'
 
 const run = promisify(execFile)
 
@@ -76,13 +77,6 @@ async function blockServiceStarts(root: string): Promise<() => Promise<void>> {
   if (await lstat(file).then(() => true, () => false)) return async () => {}
   await writeFile(file, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
   return () => rm(file, { force: true })
-}
-
-const STEP_ENV = {
-  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  HOME: '/root',
-  LANG: 'C.UTF-8',
-  DEBIAN_FRONTEND: 'noninteractive',
 }
 
 function runStep(root: string, script: string, { name, onLine, signal }: StepOptions): Promise<void> {

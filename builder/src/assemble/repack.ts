@@ -41,15 +41,15 @@ export async function readExtProperties(image: string, partition: Partition): Pr
   }
 }
 
-/** Copies the root filesystem of `image` into `target` (an empty folder), losslessly. Needs root. */
-export async function extractRoot(image: string, partition: Partition, target: string): Promise<void> {
+/** Runs `fn` with the ext filesystem of `partition` mounted read-only (fuse2fs: no loop device, no kernel ext4 needed). */
+export async function withRootMounted<T>(image: string, partition: Partition, fn: (mountPoint: string) => Promise<T>): Promise<T> {
   const fuse2fs = findExecutable('fuse2fs')
-  if (!fuse2fs) throw new BuildError('INVALID_IMAGE', 'Reading the root filesystem needs fuse2fs (Debian package fuse2fs)')
+  if (!fuse2fs) throw new BuildError('UNAVAILABLE', 'Reading the root filesystem needs fuse2fs (Debian package fuse2fs)')
   const mountPoint = await mkdtemp(path.join(os.tmpdir(), 'orchard-root-'))
   try {
     await run(fuse2fs, ['-o', `ro,offset=${partition.offset}`, image, mountPoint])
     try {
-      await tarCopy(mountPoint, target)
+      return await fn(mountPoint)
     } finally {
       await run('umount', [mountPoint]).catch(() => run('umount', ['-l', mountPoint]))
     }
@@ -58,7 +58,13 @@ export async function extractRoot(image: string, partition: Partition, target: s
   }
 }
 
-const TAR_FLAGS = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']
+/** Copies the root filesystem of `image` into `target` (an empty folder), losslessly. Needs root. */
+export async function extractRoot(image: string, partition: Partition, target: string): Promise<void> {
+  await withRootMounted(image, partition, (mountPoint) => tarCopy(mountPoint, target))
+}
+
+/** GNU tar flags that keep everything a root fs has: xattrs (capabilities), ACLs, numeric owners. */
+export const TAR_FLAGS = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']
 
 function tarCopy(from: string, to: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { buildImage, type BuildMode } from '../build'
+import { BUILD_MODES, buildImage, type BuildMode } from '../build'
 import { BuildError } from '../errors'
 import { loadRecipe } from '../recipe/load'
 import { createReporter, exitCodeFor } from './output'
@@ -10,15 +10,19 @@ export function registerBuildCommand(program: Command): void {
     .description('Build a customized image from a recipe into <dir>/<recipe name>.img (+ .sha256, buildinfo.json)')
     .argument('<recipe>', 'recipe YAML file')
     .requiredOption('--out <dir>', 'output folder (created if missing)')
-    .option('--mode <mode>', 'auto | quick | chroot (auto: quick when nothing needs ARM code, else chroot)', 'auto')
+    .option('--mode <mode>', 'auto | quick | docker | chroot (auto: quick when nothing needs ARM code; else docker for a recipe with a Dockerfile, chroot where it can run, docker elsewhere)', 'auto')
     .option('--json', 'print JSON lines (progress, then the result) on stdout')
     .action(async (recipeFile: string, options: { out: string; mode: string; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
       const controller = new AbortController()
-      process.once('SIGINT', () => controller.abort())
+      // Ctrl+C, and SIGTERM from `docker stop` (the builder container) or a supervisor: cancel,
+      // clean up (mounts, temp files, partial outputs), exit 130.
+      const cancel = () => controller.abort()
+      process.once('SIGINT', cancel)
+      process.once('SIGTERM', cancel)
       try {
-        if (!['auto', 'quick', 'chroot'].includes(options.mode)) {
-          throw new BuildError('INVALID_RECIPE', `Unknown --mode "${options.mode}": this builder supports auto, quick and chroot`)
+        if (!BUILD_MODES.includes(options.mode as BuildMode)) {
+          throw new BuildError('INVALID_RECIPE', `Unknown --mode "${options.mode}": this builder supports ${BUILD_MODES.join(', ')}`)
         }
         const loaded = await loadRecipe(recipeFile)
         const result = await buildImage(loaded, {

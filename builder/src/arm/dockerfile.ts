@@ -1,0 +1,78 @@
+/**
+ * The Dockerfile the docker executor builds: the source image as stage `orchard-source`,
+ * the recipe's plan as one RUN per step, then the user's own Dockerfile (which builds
+ * `FROM orchard-source`), then undo what the build lent. Pure, so it is unit tested.
+ */
+import { BuildError } from '../errors'
+import { STEP_ENV, type ArmStep } from './plan'
+
+/** The stage name a user's Dockerfile builds on. */
+export const SOURCE_STAGE = 'orchard-source'
+
+export interface GeneratedDockerfile {
+  text: string
+  /** Instruction number (as the classic builder counts them, from 1) → our step name. */
+  steps: Map<number, string>
+}
+
+// Debian's policy-rc.d convention: packages must not start services inside a build. The
+// marker says it was ours, so it goes again at the end and an image's own one stays.
+const BLOCK_SERVICES =
+  "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && touch /.orchard-policy-rc.d; }"
+const UNBLOCK_SERVICES = 'if [ -e /.orchard-policy-rc.d ]; then rm -f /usr/sbin/policy-rc.d /.orchard-policy-rc.d; fi'
+
+/** Exec form: the script reaches `sh -ec` byte for byte (newlines, quotes, `$`, no Dockerfile escapes). */
+const run = (script: string) => `RUN ${JSON.stringify(['/bin/sh', '-ec', script])}`
+
+export function generateDockerfile(baseImage: string, plan: ArmStep[], userDockerfile?: string): GeneratedDockerfile {
+  const lines: string[] = []
+  const steps = new Map<number, string>()
+  const add = (line: string, step?: string) => {
+    lines.push(line)
+    if (step) steps.set(lines.length, step)
+  }
+  add(`FROM ${baseImage} AS ${SOURCE_STAGE}`)
+  add(`ENV ${Object.entries(STEP_ENV).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`)
+  add(run(BLOCK_SERVICES), 'prepare the build')
+  for (const step of plan) add(run(step.script), step.name)
+  let count = lines.length
+  const text = [...lines]
+  if (userDockerfile !== undefined) {
+    const instructions = dockerfileInstructions(userDockerfile)
+    const first = instructions[0]
+    if (!first || !new RegExp(`^FROM\\s+${SOURCE_STAGE}(\\s|$)`, 'i').test(first)) {
+      throw new BuildError('INVALID_RECIPE', `The recipe's Dockerfile must build on the source image: its first instruction must be "FROM ${SOURCE_STAGE}"`)
+    }
+    text.push('', '# the recipe\'s Dockerfile', userDockerfile.trimEnd(), '')
+    count += instructions.length
+  }
+  // A user's Dockerfile may have switched user; the undo needs root.
+  for (const line of ['USER root', run(UNBLOCK_SERVICES)]) {
+    text.push(line)
+    count += 1
+  }
+  steps.set(count, 'finish the build')
+  return { text: `${text.join('\n')}\n`, steps }
+}
+
+/**
+ * The instructions of a Dockerfile as the builder counts them: comments, blank lines and
+ * parser directives skipped, `\` continuations joined.
+ */
+export function dockerfileInstructions(text: string): string[] {
+  const instructions: string[] = []
+  let current = ''
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    if (!current && (line === '' || line.startsWith('#'))) continue
+    if (current && line.startsWith('#')) continue // comments inside a continued instruction
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `
+      continue
+    }
+    instructions.push((current + line).trim())
+    current = ''
+  }
+  if (current.trim()) instructions.push(current.trim())
+  return instructions.filter(Boolean)
+}
