@@ -51,9 +51,11 @@ export async function runInDocker(options: DockerRunOptions): Promise<void> {
   const base = await importSource(docker, options)
   if (signal?.aborted) throw cancelled()
   const tag = `orchard-build:${randomUUID()}`
+  const layers: string[] = []
+  const stepContainers: string[] = []
   let container: Docker.Container | undefined
   try {
-    await buildImage(docker, base, tag, options)
+    await buildImage(docker, base, tag, options, { layers, stepContainers })
     options.onStep('exporting the built root filesystem')
     container = await docker.createContainer({ Image: tag, Cmd: ['/bin/true'], Labels: { [ORCHARD_LABEL]: tag } })
     await untar(await container.export(), options.rootDir, signal)
@@ -64,6 +66,12 @@ export async function runInDocker(options: DockerRunOptions): Promise<void> {
   } finally {
     await container?.remove({ force: true }).catch(() => {})
     await docker.getImage(tag).remove({ force: true, noprune: false }).catch(() => {})
+    // A cancelled build's step container may still run (the daemon notices the closed request late).
+    for (const id of stepContainers) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+    // A failed or cancelled build keeps the images of the steps that succeeded: remove them
+    // (newest first; never the source image they stand on).
+    const keep = (await docker.getImage(base).inspect().catch(() => null))?.Id
+    for (const id of layers.reverse()) if (!keep?.startsWith(`sha256:${id}`)) await docker.getImage(id).remove({ noprune: false }).catch(() => {})
   }
 }
 
@@ -91,7 +99,8 @@ async function importSource(docker: Docker, { source, sourceSha256, rootPartitio
   return reference
 }
 
-async function buildImage(docker: Docker, base: string, tag: string, options: DockerRunOptions): Promise<void> {
+/** Builds `tag`, collecting the image and container of every step for the cleanup. */
+async function buildImage(docker: Docker, base: string, tag: string, options: DockerRunOptions, made: { layers: string[]; stepContainers: string[] }): Promise<void> {
   const userDockerfile = options.dockerfile ? await readFile(options.dockerfile, 'utf8') : undefined
   const generated = generateDockerfile(base, options.plan, userDockerfile)
   const context = options.dockerfile ? await folderContext(path.dirname(options.dockerfile)) : tarPack()
@@ -107,6 +116,7 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
     rm: true,
     forcerm: true,
     pull: false,
+    nocache: true, // every build starts from its source: no step result shared with another build
     labels: { [ORCHARD_LABEL]: tag },
     abortSignal: options.signal,
   } as Docker.ImageBuildOptions)
@@ -120,6 +130,10 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
         options.onStep(step)
         continue
       }
+      const layer = /^ ---> ([0-9a-f]{12})$/.exec(line)?.[1]
+      if (layer) made.layers.push(layer)
+      const stepContainer = /^ ---> Running in ([0-9a-f]{12})$/.exec(line)?.[1]
+      if (stepContainer) made.stepContainers.push(stepContainer)
       if (/^ ---> |^Removing intermediate container |^Successfully (built|tagged) /.test(line)) continue
       tail.push(line)
       if (tail.length > 20) tail.shift()

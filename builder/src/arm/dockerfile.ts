@@ -67,7 +67,7 @@ export function dockerfileInstructions(text: string): string[] {
     if (!current && (line === '' || line.startsWith('#'))) continue
     if (current && line.startsWith('#')) continue // comments inside a continued instruction
     if (line.endsWith('\\')) {
-      current += `${line.slice(0, -1)} `
+      current += `${line.slice(0, -1).trimEnd()} `
       continue
     }
     instructions.push((current + line).trim())
