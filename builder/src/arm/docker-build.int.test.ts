@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage } from '../build'
 import { fixtureUnavailableReason, testFixture } from '../fixture/test-fixture'
 import { loadRecipe } from '../recipe/load'
-import { debugfs, extractPartition, mtype, sha256sum } from '../testing/disk-tools'
+import { debugfs, extractPartition, sha256sum } from '../testing/disk-tools'
 import { registryUnavailableReason, startRegistry, type TestRegistry } from '../testing/registry'
 import { dockerUnavailableReason } from './docker-daemon'
 
