@@ -94,4 +94,17 @@ else
   if docker info >/dev/null 2>&1; then say "docker: daemon answering"; else say "docker: daemon did not start; see /var/log/orchard-dockerd.log"; exit 1; fi
 fi
 
+# 5. debian:bookworm-slim, the builder image's base (builder/Dockerfile): pulled where Docker Hub
+#    answers, else made with debootstrap (cached under ~/.cache/orchard/container) and imported.
+if docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
+  say "debian:bookworm-slim: present"
+elif timeout 120 docker pull -q debian:bookworm-slim >/dev/null 2>&1; then
+  say "debian:bookworm-slim: pulled"
+elif [[ -d "$(dirname "$0")/../node_modules/tsx" ]]; then
+  say "debian:bookworm-slim: Docker Hub unreachable, making it with debootstrap"
+  (cd "$(dirname "$0")/.." && node --import tsx builder/src/container/base-image.ts) || say "could not make debian:bookworm-slim"
+else
+  say "debian:bookworm-slim: missing (run npm ci, then this again, to make it with debootstrap)"
+fi
+
 report_missing || exit 1

@@ -10,9 +10,11 @@ export interface BridgeServer {
   stop(): Promise<void>
 }
 
-export async function startBridgeServer(): Promise<BridgeServer> {
+/** `env` is added to core's environment (test drives, a private data dir). */
+export async function startBridgeServer(env: Record<string, string> = {}): Promise<BridgeServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/bridge/serve.ts', '--json'], {
     cwd: projectRoot,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const firstLine = await new Promise<string>((resolve, reject) => {

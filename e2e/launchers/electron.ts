@@ -9,10 +9,11 @@ export function electronMissingReason(): string | null {
     : 'No Electron binary in node_modules/electron/dist (it cannot be downloaded on this machine); the chromium-bridge project runs the same specs'
 }
 
-export function launchElectron(): Promise<ElectronApplication> {
+/** `env` is added to the app's environment (its core runs in the main process). */
+export function launchElectron(env: Record<string, string> = {}): Promise<ElectronApplication> {
   const executablePath = findElectronBinary()
   if (!executablePath) throw new Error(electronMissingReason()!)
   // Chromium refuses to start sandboxed as root (CI runners); normal users keep the sandbox.
   const args = process.getuid?.() === 0 ? ['--no-sandbox', projectRoot] : [projectRoot]
-  return _electron.launch({ executablePath, args, cwd: projectRoot })
+  return _electron.launch({ executablePath, args, cwd: projectRoot, env: { ...(process.env as Record<string, string>), ...env } })
 }

@@ -9,6 +9,13 @@ export const IPC_CHANNELS = {
   event: 'orchard:event',
 } as const
 
+/** What only the desktop app offers the page (native dialogs, the file manager): preload → main. */
+export const DESKTOP_CHANNELS = {
+  openFile: 'orchard:desktop:open-file',
+  saveFile: 'orchard:desktop:save-file',
+  showInFolder: 'orchard:desktop:show-in-folder',
+} as const
+
 /** Path of the bridge's WebSocket endpoint; the token travels as `?token=`. */
 export const BRIDGE_PATH = '/bridge'
 

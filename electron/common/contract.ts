@@ -119,7 +119,60 @@ export const DriveView = z.object({
 })
 export type DriveView = z.infer<typeof DriveView>
 
-export const Device = z.object({ hostname: z.string(), variables: z.record(z.string(), z.string()) })
+/** A device's own startup-scripts, already rendered (file name → text), written to its card after flashing. */
+export const DeviceFiles = z
+  .object({
+    runOnce: z.record(z.string(), z.string()).optional(),
+    everyTime: z.record(z.string(), z.string()).optional(),
+    /** Names may hold folders here (`certs/ca.pem`). */
+    resources: z.record(z.string(), z.string()).optional(),
+  })
+  .strict()
+export type DeviceFiles = z.infer<typeof DeviceFiles>
+
+export const Device = z.object({ hostname: z.string(), variables: z.record(z.string(), z.string()), files: DeviceFiles.optional() })
+export type Device = z.infer<typeof Device>
+
+/** A problem of one devices.csv row (1-based line, the header is 1). */
+export const CsvProblem = z.object({ row: z.number(), column: z.string().optional(), message: z.string() })
+export type CsvProblem = z.infer<typeof CsvProblem>
+
+/** A problem of one device in a table: `index` is its position, `field` what to mark. */
+export const DeviceProblem = z.object({
+  index: z.number(),
+  field: z.enum(['hostname', 'variables', 'files']),
+  /** The variable (for `variables`) or file (for `files`) at fault, when one is. */
+  key: z.string().optional(),
+  message: z.string(),
+})
+export type DeviceProblem = z.infer<typeof DeviceProblem>
+
+/** What the app remembers between runs (core keeps it in the user's data dir). */
+export const Settings = z.object({
+  /** Where builds write their images. */
+  outDir: z.string(),
+  /** The recipe last opened or saved, and its text when it was last edited (drafts survive a restart). */
+  lastRecipePath: z.string().nullable(),
+  lastRecipeYaml: z.string().nullable(),
+  theme: z.enum(['system', 'light', 'dark']),
+  notifyWhenDone: z.boolean(),
+  /** Local image files picked as sources, newest first. */
+  recentSources: z.array(z.string()),
+  /** The source picker's list of official releases (editable). */
+  releases: z.array(z.object({ label: z.string(), url: z.string(), sha256: z.string(), arch: z.enum(['arm64', 'armhf']) })),
+})
+export type Settings = z.infer<typeof Settings>
+
+export const LibraryImage = z.object({
+  path: z.string(),
+  name: z.string(),
+  bytes: z.number(),
+  modified: z.string(),
+  sha256: z.string().nullable(),
+  /** buildinfo.json beside the image, when there is one. */
+  buildInfo: z.unknown().nullable(),
+})
+export type LibraryImage = z.infer<typeof LibraryImage>
 
 export const FlashTarget = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('drive'), device: z.string() }),
@@ -212,6 +265,39 @@ export const procedures = {
     input: z.object({ format: z.enum(['csv', 'json']), path: FilePath }).strict(),
     output: z.object({ path: z.string(), count: z.number() }),
   },
+  /** Recipe data (the form's object) as YAML, with its validation; relative paths checked against `baseDir`. */
+  'recipes.toYaml': {
+    input: z.object({ data: z.unknown(), baseDir: FilePath.optional() }).strict(),
+    output: z.object({ yaml: z.string(), validation: RecipeValidation }),
+  },
+  /** Recipe YAML as data for the form (read the way the builder reads it), or null when it is not YAML of a mapping. */
+  'recipes.fromYaml': {
+    input: z.object({ yaml: z.string(), baseDir: FilePath.optional() }).strict(),
+    output: z.object({ data: z.record(z.string(), z.unknown()).nullable(), validation: RecipeValidation }),
+  },
+  /** A secret typed once, returned sealed: a password as a sha512crypt hash, a wifi passphrase as its WPA PSK. */
+  'secrets.seal': {
+    input: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('password'), password: z.string().min(1) }).strict(),
+      z.object({ kind: z.literal('wifi'), ssid: z.string().min(1), passphrase: z.string() }).strict(),
+    ]),
+    output: z.object({ sealed: z.string() }),
+  },
+  /** SHA256 and size of a local file (a source image picked from disk). */
+  'files.sha256': { input: z.object({ path: FilePath }).strict(), output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number() }) },
+  /** devices.csv text → devices, with every problem and its row; nothing is imported when there are problems. */
+  'devices.parseCsv': { input: z.object({ text: z.string() }).strict(), output: z.object({ devices: z.array(Device), problems: z.array(CsvProblem) }) },
+  'devices.toCsv': { input: z.object({ devices: z.array(Device) }).strict(), output: z.object({ csv: z.string() }) },
+  /** Every problem that would stop a device's files being written (hostname, variable names, file names), per device. */
+  'devices.check': { input: z.object({ devices: z.array(Device) }).strict(), output: z.object({ problems: z.array(DeviceProblem) }) },
+  /** Writes text the user exported (devices CSV) to a path on this computer. */
+  'files.writeText': { input: z.object({ path: FilePath, content: z.string() }).strict(), output: z.object({ path: z.string() }) },
+  'files.readText': { input: z.object({ path: FilePath }).strict(), output: z.object({ path: z.string(), content: z.string() }) },
+  'settings.get': { input: NoInput, output: Settings },
+  /** Merges and saves; returns the whole settings. */
+  'settings.set': { input: Settings.partial().strict(), output: Settings },
+  /** Images in the output folder (built here or downloaded), newest first. */
+  'library.list': { input: z.object({ dir: FilePath.optional() }).strict(), output: z.object({ images: z.array(LibraryImage) }) },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
 export const events = {

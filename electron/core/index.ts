@@ -9,7 +9,12 @@ import { createDrivesService } from './services/drives'
 import { createFlashService } from './services/flash'
 import { createRecordsService } from './services/records'
 import { defaultWriterCommand, type WriterCommand } from './services/writer-process'
-import { loadRecipeFile, saveRecipeFile, validateRecipe } from './services/recipes'
+import { loadRecipeFile, recipeFromYaml, recipeToYaml, saveRecipeFile, validateRecipe } from './services/recipes'
+import { checkDevices, parseCsv, toCsv } from './services/devices'
+import { hashFile, readText, writeText } from './services/files'
+import { listLibrary } from './services/library'
+import { sealSecret } from './services/secrets'
+import { createSettingsService } from './services/settings'
 import { runSystemCheck } from './system/system-check'
 
 export interface CoreOptions extends DispatcherOptions {
@@ -20,6 +25,8 @@ export interface CoreOptions extends DispatcherOptions {
   writer?: WriterCommand
   /** The per-card records file (default: in the user's data dir). */
   recordsFile?: string
+  /** Where settings are kept (default: the user's data dir). */
+  dataDir?: string
 }
 
 export interface Core {
@@ -37,6 +44,7 @@ export function createCore(options: CoreOptions): Core {
   const flash = createFlashService(bus, options.writer ?? defaultWriterCommand(), options.recordsFile)
   const drives = createDrivesService(bus, flash.busyDevices)
   const records = createRecordsService(options.recordsFile)
+  const settings = createSettingsService(options.dataDir)
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
@@ -57,6 +65,18 @@ export function createCore(options: CoreOptions): Core {
       'cards.buildInfo': cards.buildInfo,
       'records.list': () => records.list(),
       'records.export': (input) => records.export(input),
+      'recipes.toYaml': ({ data, baseDir }) => recipeToYaml(data, baseDir),
+      'recipes.fromYaml': ({ yaml, baseDir }) => recipeFromYaml(yaml, baseDir),
+      'secrets.seal': sealSecret,
+      'files.sha256': ({ path }) => hashFile(path),
+      'files.readText': ({ path }) => readText(path),
+      'files.writeText': ({ path, content }) => writeText(path, content),
+      'devices.parseCsv': ({ text }) => parseCsv(text),
+      'devices.toCsv': ({ devices }) => toCsv(devices),
+      'devices.check': ({ devices }) => checkDevices(devices),
+      'settings.get': () => settings.get(),
+      'settings.set': (changes) => settings.set(changes),
+      'library.list': async ({ dir }) => listLibrary(dir ?? (await settings.get()).outDir),
     },
     { translateError, ...options },
   )

@@ -3,6 +3,7 @@ import { app, BrowserWindow, ipcMain, session } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createCore } from '../core'
+import { registerDesktop } from './desktop'
 import { createSenderCheck, registerIpc } from './ipc'
 import { createMainWindow, rendererUrl } from './window'
 
@@ -11,19 +12,17 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 app.enableSandbox()
 
 void app.whenReady().then(() => {
-  // The renderer never needs camera, notifications-by-permission, geolocation, …
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  // The renderer needs notifications (a long build or flash ended), never camera, geolocation, …
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'))
 
   const core = createCore({
     runtime: { name: app.getName(), version: app.getVersion(), runtime: 'electron' },
     writer: { command: process.execPath, args: [path.join(here, 'writer.js')], env: { ELECTRON_RUN_AS_NODE: '1' } },
   })
   const appOrigin = rendererUrl ? new URL(rendererUrl).origin : 'file://'
-  registerIpc({
-    ipcMain,
-    ...core,
-    isTrustedSender: createSenderCheck(() => BrowserWindow.getAllWindows().map((window) => window.webContents.id), appOrigin),
-  })
+  const isTrustedSender = createSenderCheck(() => BrowserWindow.getAllWindows().map((window) => window.webContents.id), appOrigin)
+  registerIpc({ ipcMain, ...core, isTrustedSender })
+  registerDesktop(isTrustedSender)
 
   createMainWindow()
   app.on('activate', () => {

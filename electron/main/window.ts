@@ -1,4 +1,5 @@
 import { BrowserWindow, shell } from 'electron'
+import { loadWindowState, rememberWindowState } from './window-state'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -8,9 +9,11 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 export const rendererUrl = process.env.ELECTRON_RENDERER_URL
 
 export function createMainWindow(): BrowserWindow {
+  const saved = loadWindowState()
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
+    ...saved?.bounds,
     minWidth: 900,
     minHeight: 600,
     title: 'Orchard',
@@ -24,7 +27,11 @@ export function createMainWindow(): BrowserWindow {
       spellcheck: false,
     },
   })
-  window.once('ready-to-show', () => window.show())
+  window.once('ready-to-show', () => {
+    if (saved?.maximized) window.maximize()
+    window.show()
+  })
+  rememberWindowState(window)
 
   // No remote content: links to the web open in the user's browser, nothing navigates away.
   window.webContents.setWindowOpenHandler(({ url }) => {

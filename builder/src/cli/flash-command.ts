@@ -3,8 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseDevicesCsv, type Device } from '../devices/csv'
 import { BuildError } from '../errors'
-import { listDrives } from '../flash/drives'
-import { flashImage, type FlashTarget } from '../flash/flash'
+import type { FlashTarget } from '../flash/flash'
 import type { CardRecord } from '../flash/records'
 import { createReporter, EXIT, exitCodeFor } from './output'
 
@@ -20,6 +19,9 @@ export function registerFlashCommand(program: Command): void {
     .action(async (image: string, options: { to: string[]; devices?: string; verify: boolean; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
       try {
+        // Loaded here, not at the top: etcher-sdk brings native modules (drivelist, usb, …), and
+        // every other command (the builder container runs only `build`) must start without them.
+        const { flashImage } = await import('../flash/flash')
         const targets = await resolveTargets(options.to)
         const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
         const records = await flashImage({
@@ -41,6 +43,7 @@ export function registerFlashCommand(program: Command): void {
 
 /** A block device must be a drive the system lists (or a test drive); anything else is an image file to create. */
 async function resolveTargets(destinations: string[]): Promise<FlashTarget[]> {
+  const { listDrives } = await import('../flash/drives')
   const drives = await listDrives()
   return Promise.all(
     destinations.map(async (destination): Promise<FlashTarget> => {

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
 import type { Disk } from 'file-disk'
 import type { Device } from '../devices/csv'
-import { deviceFiles, writeDeviceFiles } from '../devices/device-files'
+import { deviceFiles, writeDeviceFiles, type DeviceExtras } from '../devices/device-files'
 import { BuildError } from '../errors'
 import { sha256File } from '../hash'
 import { freeClusterRanges } from '../image/fat/free-ranges'
@@ -23,6 +23,11 @@ import { appendRecords, recordsFile, type CardRecord } from './records'
 import { checkDrive, isFlashable, type DriveIssue } from './safety'
 
 export type FlashTarget = { kind: 'drive'; drive: Drive } | { kind: 'file'; path: string }
+
+/** A device and its own startup-scripts as text (file name → content), written after its device.env. */
+export interface FlashDevice extends Device {
+  files?: { runOnce?: Record<string, string>; everyTime?: Record<string, string>; resources?: Record<string, string> }
+}
 
 export type FlashPhase = 'preparing' | 'flashing' | 'verifying' | 'device-files' | 'done' | 'failed'
 
@@ -44,8 +49,8 @@ export interface FlashOptions {
   /** .img, .img.xz, .img.gz or .zip */
   image: string
   targets: FlashTarget[]
-  /** The device each target becomes (same order as targets); null for a plain copy. */
-  devices?: (Device | null)[]
+  /** The device each target becomes (same order as targets), with its own scripts; null for a plain copy. */
+  devices?: (FlashDevice | null)[]
   verify?: boolean
   /** Write only the blocks the image's filesystems use (default true). */
   trim?: boolean
@@ -261,6 +266,14 @@ async function discardFreeFatClusters(disk: Disk): Promise<void> {
   }
 }
 
-async function writeDeviceFilesTo(target: string, device: Device): Promise<string> {
-  return withImage(target, 'write', async (image) => (await writeDeviceFiles(image.disk, image.boot, deviceFiles(device))).hash)
+async function writeDeviceFilesTo(target: string, device: FlashDevice): Promise<string> {
+  const { hostname, variables, files = {} } = device
+  const extras: DeviceExtras = {
+    runOnce: utf8(files.runOnce),
+    everyTime: utf8(files.everyTime),
+    resources: utf8(files.resources),
+  }
+  return withImage(target, 'write', async (image) => (await writeDeviceFiles(image.disk, image.boot, deviceFiles({ hostname, variables }, extras))).hash)
 }
+
+const utf8 = (entries: Record<string, string> = {}) => Object.fromEntries(Object.entries(entries).map(([name, text]) => [name, Buffer.from(text, 'utf8')]))

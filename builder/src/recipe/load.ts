@@ -52,6 +52,11 @@ export function parseRecipe(data: unknown): Recipe {
 }
 
 export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
+  return parseRecipe(readRecipeYaml(text, fileName))
+}
+
+/** Recipe YAML as plain data, not yet validated: numbers kept as text, syntax errors thrown as INVALID_RECIPE. */
+export function readRecipeYaml(text: string, fileName = 'recipe'): unknown {
   const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (document.errors.length) {
     // Later syntax errors are mostly echoes of the first: report that one.
@@ -72,7 +77,7 @@ export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
       if ((typeof node.value === 'number' || typeof node.value === 'bigint') && node.source) node.value = node.source
     },
   })
-  return parseRecipe(document.toJS())
+  return document.toJS()
 }
 
 export async function loadRecipe(file: string): Promise<LoadedRecipe> {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BuildError } from '../../../builder/src/errors'
-import { checkReferencedFiles, parseRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
+import YAML from 'yaml'
+import { checkReferencedFiles, parseRecipeYaml, readRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
 import type { Output } from '../../common/contract'
 import { OrchardError } from '../../common/errors'
 
@@ -41,4 +42,23 @@ export async function saveRecipeFile(file: string, yaml: string): Promise<Output
   })
   await rename(temp, full)
   return { path: full }
+}
+
+/** The form's data as YAML (the `yaml` package quotes strings that would read back as numbers), with its validation. */
+export async function recipeToYaml(data: unknown, baseDir?: string): Promise<Output<'recipes.toYaml'>> {
+  const yaml = YAML.stringify(data, { lineWidth: 0 })
+  return { yaml, validation: await validateRecipe(yaml, baseDir) }
+}
+
+/** YAML as the form's data, read the way the builder reads it (unquoted numbers stay text). */
+export async function recipeFromYaml(yaml: string, baseDir?: string): Promise<Output<'recipes.fromYaml'>> {
+  const validation = await validateRecipe(yaml, baseDir)
+  let data: unknown = null
+  try {
+    data = readRecipeYaml(yaml)
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error
+  }
+  const mapping = data !== null && typeof data === 'object' && !Array.isArray(data)
+  return { data: mapping ? (data as Record<string, unknown>) : null, validation }
 }

@@ -3,10 +3,21 @@ import type { AppInfo } from '../../../electron/common/contract'
 import { useClient } from '../client/context'
 import { StatusPanel } from './StatusPanel'
 import { STEPS } from './steps'
+import { WizardProvider } from '../state/wizard'
+import { About } from './About'
+import { useTheme } from './useTheme'
 import { useHashRoute } from './useHashRoute'
-import { useSystemCheck } from './useSystemCheck'
+import { SystemCheckContext, useSystemCheck } from './useSystemCheck'
 
 export function App() {
+  return (
+    <WizardProvider>
+      <Wizard />
+    </WizardProvider>
+  )
+}
+
+function Wizard() {
   const client = useClient()
   const route = useHashRoute(STEPS.map((step) => step.id))
   const system = useSystemCheck()
@@ -15,10 +26,15 @@ export function App() {
 
   const current = STEPS.find((step) => step.id === route) ?? STEPS[0]!
   const Step = current.component
+  useTheme()
   const blocked = current.uses.filter((id) => system.check?.capabilities.find((c) => c.id === id)?.ready === false)
 
   return (
+    <SystemCheckContext.Provider value={system}>
     <div className="app">
+      <a className="skip-link" href="#step-title" onClick={(event) => (event.preventDefault(), document.getElementById('step-title')?.focus())}>
+        Skip to the step
+      </a>
       <header className="topbar">
         <h1>Orchard</h1>
         <nav aria-label="Wizard steps">
@@ -35,7 +51,7 @@ export function App() {
       </header>
       <div className="body">
         <main aria-labelledby="step-title">
-          <h2 id="step-title">{current.title}</h2>
+          <h2 id="step-title" tabIndex={-1}>{current.title}</h2>
           <p className="muted">{current.summary}</p>
           {blocked.length > 0 && (
             <p className="notice" role="note">
@@ -47,8 +63,10 @@ export function App() {
         <StatusPanel state={system} />
       </div>
       <footer className="muted small">
-        {info ? `Orchard ${info.version} · ${info.runtime} · ${info.platform}/${info.arch}${info.elevated ? ' · elevated' : ''}` : 'Orchard'}
+        {info ? `Orchard ${info.version} · ${info.runtime} · ${info.platform}/${info.arch}${info.elevated ? ' · elevated' : ''}` : 'Orchard'}{' '}
+        <About info={info} />
       </footer>
     </div>
+    </SystemCheckContext.Provider>
   )
 }

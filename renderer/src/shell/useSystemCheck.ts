@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react'
+import { createContext, useCallback, useContext, useEffect, useState } from 'react'
 import type { ProbeResult, SystemCheck } from '../../../electron/common/contract'
 import { useClient } from '../client/context'
 
@@ -51,4 +51,18 @@ export function useSystemCheck(): SystemCheckState {
 
 export function failingRequired(probes: ProbeResult[]): ProbeResult[] {
   return probes.filter((probe) => probe.required && !probe.ok)
+}
+
+/** The check App runs, for the steps that enable or disable their choices by it. */
+export const SystemCheckContext = createContext<SystemCheckState | null>(null)
+
+export function useSystemCheckResult(): SystemCheckState | null {
+  return useContext(SystemCheckContext)
+}
+
+/** Why a capability cannot run here (its failing required probes), or null when it can or is not known yet. */
+export function capabilityBlocker(state: SystemCheckState | null, id: string): string | null {
+  const capability = state?.check?.capabilities.find((c) => c.id === id)
+  if (!capability || capability.ready) return null
+  return `Needs ${failingRequired(capability.probes).map((probe) => `${probe.label} (${probe.detail})`).join(', ')}`
 }

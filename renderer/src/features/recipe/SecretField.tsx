@@ -1,0 +1,85 @@
+/**
+ * A secret typed once: core seals it (a password into a sha512crypt hash, a wifi passphrase
+ * into its WPA PSK) and only the sealed form is kept in the recipe. The typed text is
+ * dropped as soon as it is sealed.
+ */
+import { useId, useState } from 'react'
+import type { Input } from '../../../../electron/common/contract'
+import { useClient } from '../../client/context'
+import { getAt } from './draft'
+import { useForm } from './form'
+
+interface Props {
+  /** Where the sealed value goes (passwordHash, psk). */
+  path: string
+  label: string
+  /** What core seals the typed text with. */
+  seal: (typed: string) => Input<'secrets.seal'> | string
+  sealedLabel: string
+}
+
+export function SecretField({ path, label, seal, sealedLabel }: Props) {
+  const client = useClient()
+  const form = useForm()
+  const id = useId()
+  const [typed, setTyped] = useState('')
+  const [problem, setProblem] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const sealed = getAt(form.data, path)
+  const errors = [...form.errors(path), ...(problem ? [problem] : [])]
+
+  const submit = async () => {
+    if (!typed) return
+    const request = seal(typed)
+    if (typeof request === 'string') return setProblem(request)
+    setBusy(true)
+    try {
+      const { sealed: value } = await client.call('secrets.seal', request)
+      form.set(path, value)
+      setTyped('')
+      setProblem(null)
+    } catch (error) {
+      setProblem((error as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className={errors.length ? 'field invalid' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      {typeof sealed === 'string' && sealed ? (
+        <p className="sealed">
+          <span>{sealedLabel}</span>{' '}
+          <button type="button" onClick={() => form.set(path, undefined)}>
+            Change {label.toLowerCase()}
+          </button>
+        </p>
+      ) : (
+        <div className="row">
+          <input
+            id={id}
+            type="password"
+            autoComplete="new-password"
+            value={typed}
+            onChange={(event) => setTyped(event.target.value)}
+            onKeyDown={(event) => event.key === 'Enter' && (event.preventDefault(), void submit())}
+            aria-invalid={errors.length > 0}
+            aria-describedby={errors.length ? `${id}-error` : `${id}-hint`}
+          />
+          <button type="button" onClick={() => void submit()} disabled={!typed || busy}>
+            Set {label.toLowerCase()}
+          </button>
+        </div>
+      )}
+      <p id={`${id}-hint`} className="hint">
+        Typed once: only its hash is kept in the recipe.
+      </p>
+      {errors.length > 0 && (
+        <p id={`${id}-error`} className="field-error">
+          {errors.join('; ')}
+        </p>
+      )}
+    </div>
+  )
+}
