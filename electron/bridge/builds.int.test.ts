@@ -6,6 +6,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { fixtureUnavailableReason, testFixture } from '../../builder/src/fixture/test-fixture'
+import { dockerUnavailableReason } from '../../builder/src/arm/docker-daemon'
+import { ensureBaseImage } from '../../builder/src/container/base-image'
 import { sha256sum } from '../../builder/src/testing/disk-tools'
 import { startBridge, type Bridge } from './server'
 import { createBridgeTransport } from '../common/bridge-transport'
@@ -109,6 +111,21 @@ describe('builds.*', () => {
       expect(await finished).toMatchObject({ ok: false, error: { code: 'CHECKSUM_MISMATCH', message: expect.stringContaining(`expected ${'b'.repeat(64)}, got ${sha}`) } })
       expect(await readdir(path.join(dir, 'bad'))).toEqual([])
     }, 120_000)
+
+    it('builds in the builder container ("local Docker") with the same events and result', async (context) => {
+      const noDocker = await dockerUnavailableReason()
+      if (noDocker) return context.skip(`needs Docker: ${noDocker}`)
+      await ensureBaseImage() // debian:bookworm-slim, made here where Docker Hub is unreachable
+      const recipePath = path.join(dir, 'container.yml')
+      await writeFile(recipePath, yaml(fixture, sha, 'system: { hostname: in-a-box }\n').replace('core-build', 'container-build'))
+      const start = client.call('builds.start', { recipePath, outDir: path.join(dir, 'container-out'), mode: 'quick', where: 'container' })
+      const { progress, finished } = follow(start.then((r) => r.buildId))
+      const end = await finished
+      expect(end).toMatchObject({ ok: true, output: { image: path.join(dir, 'container-out', 'container-build.img'), customizations: ['hostname in-a-box'] } })
+      if (!end.ok) return
+      expect(sha256sum(end.output.image)).toBe(end.output.sha256)
+      expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['source', 'customize', 'write', 'done']))
+    }, 900_000)
 
     it('cancels a running build, leaving nothing behind', async () => {
       // A fresh cache: the source is verified again, which is where the cancel lands.

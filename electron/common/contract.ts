@@ -64,7 +64,10 @@ export const RecipeValidation = z.object({
   name: z.string().nullable(),
 })
 
+/** How ARM work runs: not at all (quick), through the Docker daemon, or in a qemu-user chroot; auto picks. */
 export const BuildMode = z.enum(['auto', 'quick', 'docker', 'chroot'])
+/** Where the builder itself runs: in core's process, or in the builder container ("local Docker"). */
+export const BuildPlace = z.enum(['host', 'container'])
 
 export const BuildPhase = z.enum(['source', 'steps', 'customize', 'write', 'docker', 'compress', 'done'])
 
@@ -86,6 +89,10 @@ export const BuildOutput = z.object({
   bytes: z.number(),
   customizations: z.array(z.string()),
   release: z.string(),
+  /** The Docker image output, when the recipe asks for one. */
+  dockerImage: z
+    .object({ reference: z.string(), pushed: z.string().optional(), compressedBytes: z.number(), uncompressedBytes: z.number() })
+    .optional(),
 })
 export type BuildOutput = z.infer<typeof BuildOutput>
 
@@ -241,7 +248,7 @@ export const procedures = {
   'recipes.save': { input: z.object({ path: FilePath, yaml: z.string() }).strict(), output: z.object({ path: z.string() }) },
   /** Starts a build in the background; progress and the end arrive as builds.* events. */
   'builds.start': {
-    input: z.object({ recipePath: FilePath, outDir: FilePath, mode: BuildMode.default('auto') }).strict(),
+    input: z.object({ recipePath: FilePath, outDir: FilePath, mode: BuildMode.default('auto'), where: BuildPlace.default('host') }).strict(),
     output: z.object({ buildId: z.string() }),
   },
   'builds.cancel': { input: z.object({ buildId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },

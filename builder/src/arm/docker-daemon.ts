@@ -24,10 +24,10 @@ export async function dockerUnavailableReason(docker: Docker = connectDocker()):
   }
 }
 
-export async function requireDocker(): Promise<Docker> {
-  const docker = connectDocker()
+/** A daemon that answers, else UNAVAILABLE saying what needed it and how to get one. */
+export async function requireDocker(docker: Docker = connectDocker(), what = 'The docker build mode'): Promise<Docker> {
   const reason = await dockerUnavailableReason(docker)
-  if (reason) throw new BuildError('UNAVAILABLE', `The docker build mode needs Docker: ${reason}`)
+  if (reason) throw new BuildError('UNAVAILABLE', `${what} needs Docker: ${reason}`)
   return docker
 }
 

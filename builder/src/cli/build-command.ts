@@ -36,6 +36,11 @@ export function registerBuildCommand(program: Command): void {
             `Built ${result.image}`,
             `  sha256     ${result.sha256}`,
             ...(result.compressed ? [`  compressed ${result.compressed}`] : []),
+            ...(result.docker
+              ? [
+                  `  docker     ${result.docker.pushed ?? result.docker.reference} (${(result.docker.compressedBytes / 1e6).toFixed(1)} MB compressed, ${(result.docker.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed)`,
+                ]
+              : []),
             `  buildinfo  ${result.buildInfoFile}`,
             `  release    ${result.buildInfo.release.release} (${result.buildInfo.release.arch})`,
             ...result.buildInfo.customizations.map((line) => `  - ${line}`),

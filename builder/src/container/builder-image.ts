@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
-import { connectDocker, dockerUnavailableReason, followDaemon } from '../arm/docker-daemon'
+import { followDaemon, requireDocker } from '../arm/docker-daemon'
 import { BuildError } from '../errors'
 import { BUILDER_VERSION } from '../version'
 import { hashContext, listContext, packContext } from './context'
@@ -43,12 +43,6 @@ export interface BuilderImage {
 }
 
 /** A Docker client that answers, or the UNAVAILABLE error naming where it looked. */
-export async function requireDaemon(docker: Docker = connectDocker(), what = 'Local Docker builds'): Promise<Docker> {
-  const reason = await dockerUnavailableReason(docker)
-  if (reason) throw new BuildError('UNAVAILABLE', `${what} need Docker: ${reason} (DOCKER_HOST, else /var/run/docker.sock)`)
-  return docker
-}
-
 export function hostCaCerts(dir = '/usr/local/share/ca-certificates'): string {
   if (process.platform !== 'linux' || !existsSync(dir)) return ''
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.crt')).sort()
@@ -65,7 +59,7 @@ export async function builderImageTag(options: Pick<BuilderImageOptions, 'projec
 }
 
 export async function ensureBuilderImage(options: BuilderImageOptions = {}): Promise<BuilderImage> {
-  const docker = await requireDaemon(options.docker)
+  const docker = await requireDocker(options.docker, 'A local Docker build')
   const { tag, hash, entries, buildargs, projectDir } = await builderImageTag(options)
   const existing = await docker
     .getImage(tag)

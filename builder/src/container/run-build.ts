@@ -21,7 +21,8 @@ import type { BuildMode, BuildProgress, BuildResult } from '../build'
 import { BuildError, type BuildErrorCode } from '../errors'
 import { parseRecipeYaml, referencedFiles } from '../recipe/load'
 import { armWork, type Recipe } from '../recipe/schema'
-import { ensureBuilderImage, requireDaemon } from './builder-image'
+import { requireDocker } from '../arm/docker-daemon'
+import { ensureBuilderImage } from './builder-image'
 
 /** Set on every container a run creates (the value: the run's id), so strays can be found. */
 export const RUN_LABEL = 'io.orchard.builder-run'
@@ -30,12 +31,10 @@ export const CACHE_VOLUME = 'orchard-builder-cache'
 /** Seconds the CLI gets to cancel and clean up after SIGTERM before Docker kills it. */
 const STOP_SECONDS = 60
 
-export type ContainerBuildMode = BuildMode | 'docker'
-
 export interface ContainerBuildOptions {
   recipeFile: string
   outDir: string
-  mode?: ContainerBuildMode
+  mode?: BuildMode
   /** A host folder for the builder's cache; default: the volume orchard-builder-cache. */
   cacheDir?: string
   onProgress?: (progress: BuildProgress) => void
@@ -68,7 +67,7 @@ export interface ContainerNeeds {
  * executor for a Dockerfile, else the chroot (the image has root and the host's binfmt).
  * An unreadable recipe needs nothing: the CLI only reports it.
  */
-export function containerNeeds(mode: ContainerBuildMode, recipe: Recipe | null): ContainerNeeds {
+export function containerNeeds(mode: BuildMode, recipe: Recipe | null): ContainerNeeds {
   const work = recipe ? armWork(recipe) : []
   const socket = Boolean(recipe?.outputs.docker)
   if (mode === 'quick' || (mode === 'auto' && work.length === 0)) return { devices: false, fuse: false, socket: false }
@@ -140,7 +139,7 @@ export async function runBuildInContainer(options: ContainerBuildOptions): Promi
   const mode = options.mode ?? 'auto'
   const say = options.onLine ?? (() => {})
   const cancelled = (when: string) => new BuildError('CANCELLED', `Cancelled ${when}`)
-  const docker = await requireDaemon(options.docker)
+  const docker = await requireDocker(options.docker, 'A local Docker build')
   if (signal?.aborted) throw cancelled('before the build started')
 
   const recipeFile = path.resolve(options.recipeFile)

@@ -47,8 +47,15 @@ export interface DockerImageOptions {
   onProgress?: (message: string) => void
 }
 
-// What a container never needs (paths as GNU tar names them under `-C root .`).
-const REDUCE = ['./boot/*', './lib/modules/*', './usr/lib/modules/*', './lib/firmware/*', './usr/lib/firmware/*', './usr/share/doc/*', './usr/share/man/*', './usr/share/info/*', './var/lib/apt/lists/*', './var/cache/apt/*']
+// What a container never needs (paths as GNU tar names them under `-C root .`): kernel,
+// boot files, modules, firmware, the hardware database, docs, man pages, translations
+// (the folders stay, locale.alias too), apt's lists and caches.
+const REDUCE = [
+  './boot/*', './lib/modules/*', './usr/lib/modules/*', './lib/firmware/*', './usr/lib/firmware/*',
+  './lib/udev/hwdb.bin', './usr/lib/udev/hwdb.bin', './etc/udev/hwdb.bin',
+  './usr/share/doc/*', './usr/share/man/*', './usr/share/info/*', './usr/share/locale/*/*',
+  './var/lib/apt/lists/*', './var/cache/apt/*',
+]
 const PLATFORM = { arm64: { architecture: 'arm64' }, armhf: { architecture: 'arm', variant: 'v7' } } as const
 const QEMU = { arm64: 'qemu-aarch64-static', armhf: 'qemu-arm-static' } as const
 
@@ -147,7 +154,7 @@ function imageConfig({ arch, buildInfo }: DockerImageOptions, diffId: string) {
     os: 'linux',
     created: buildInfo.builtAt,
     config: {
-      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8'],
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/games:/usr/games', 'LANG=C.UTF-8'],
       Cmd: ['/bin/bash'],
       Labels: {
         [ORCHARD_LABEL]: 'output',

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { buildImage, type BuildProgress as BuilderProgress } from '../../../builder/src/build'
+import { runBuildInContainer } from '../../../builder/src/container/run-build'
 import { loadRecipe } from '../../../builder/src/recipe/load'
 import type { Input, Output } from '../../common/contract'
 import { errorShape } from '../errors'
@@ -36,13 +37,16 @@ export function createBuildsService(bus: EventBus, options: { cache?: string } =
   }
 
   return {
-    async start({ recipePath, outDir, mode = 'auto' }) {
+    async start({ recipePath, outDir, mode = 'auto', where = 'host' }) {
       const loaded = await loadRecipe(recipePath) // a bad recipe fails the call itself
       const buildId = randomUUID()
       const controller = new AbortController()
       // Start after this call has answered, so the caller knows the id before any event.
       const done = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => buildImage(loaded, { outDir, mode, cache: options.cache, signal: controller.signal, onProgress: reporter(buildId) }))
+        .then(() => {
+          const common = { outDir, mode, signal: controller.signal, onProgress: reporter(buildId) }
+          return where === 'container' ? runBuildInContainer({ ...common, recipeFile: recipePath }) : buildImage(loaded, { ...common, cache: options.cache })
+        })
         .then(
           (result) =>
             bus.emit('builds.finished', {
@@ -56,6 +60,14 @@ export function createBuildsService(bus: EventBus, options: { cache?: string } =
                 bytes: result.bytes,
                 customizations: result.buildInfo.customizations,
                 release: result.buildInfo.release.release,
+                ...(result.docker && {
+                  dockerImage: {
+                    reference: result.docker.reference,
+                    pushed: result.docker.pushed,
+                    compressedBytes: result.docker.compressedBytes,
+                    uncompressedBytes: result.docker.uncompressedBytes,
+                  },
+                }),
               },
             }),
           (error: unknown) => bus.emit('builds.finished', { buildId, ok: false, error: errorShape(error) }),

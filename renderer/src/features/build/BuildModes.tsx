@@ -2,7 +2,7 @@
  * Where to build. Each choice is enabled only when core's system check says it can run
  * here, and says why not otherwise. A choice core has no build mode for yet says so.
  */
-import { BuildMode } from '../../../../electron/common/contract'
+import type { Input } from '../../../../electron/common/contract'
 import { capabilityBlocker, useSystemCheckResult } from '../../shell/useSystemCheck'
 
 export type ModeChoice = 'quick' | 'chroot' | 'docker' | 'cloud'
@@ -16,20 +16,23 @@ interface Choice {
   missing?: string
 }
 
-const modes = BuildMode.options as readonly string[]
-
 export const CHOICES: Choice[] = [
   { id: 'quick', label: 'Quick', detail: 'In-process: edits the image directly. No root, no Docker. Everything but packages, Docker and shell steps.', capability: 'quickBuild' },
   { id: 'chroot', label: 'Full, on this computer', detail: 'ARM steps (packages, Docker, shell steps) in a qemu-user chroot. Linux and root.', capability: 'dockerBuild' },
   {
     id: 'docker',
     label: 'Local Docker',
-    detail: 'The full build inside the builder container.',
+    detail: 'The full build inside the builder container; ARM steps run in a Docker build under qemu. Needs Docker.',
     capability: 'dockerBuild',
-    missing: modes.includes('docker') ? undefined : 'Core has no Docker build mode yet (it arrives with the Docker builder).',
   },
   { id: 'cloud', label: 'Cloud (AWS)', detail: 'Upload to your stack; CodeBuild runs the same builder.', capability: 'cloud', missing: 'Cloud builds arrive with the Cloud issue.' },
 ]
+
+/** What builds.start gets for a choice (cloud builds go elsewhere). */
+export function buildRequest(choice: Exclude<ModeChoice, 'cloud'>): Pick<Input<'builds.start'>, 'mode' | 'where'> {
+  if (choice === 'docker') return { mode: 'docker', where: 'container' }
+  return { mode: choice, where: 'host' }
+}
 
 export function reasonDisabled(choice: Choice, blocker: string | null): string | null {
   return choice.missing ?? blocker

@@ -22,6 +22,15 @@ export function BuildResult({ output, onUse }: { output: BuildOutput; onUse: (im
         <dd>{formatBytes(output.bytes)}</dd>
         <dt>SHA256</dt>
         <dd><code aria-label="Image SHA256">{output.sha256}</code></dd>
+        {output.dockerImage && (
+          <>
+            <dt>Docker image</dt>
+            <dd>
+              <code>{output.dockerImage.pushed ?? output.dockerImage.reference}</code> ({formatBytes(output.dockerImage.compressedBytes)} compressed,{' '}
+              {formatBytes(output.dockerImage.uncompressedBytes)} uncompressed)
+            </dd>
+          </>
+        )}
         <dt>Release</dt>
         <dd>{output.release}</dd>
         <dt>Build info</dt>

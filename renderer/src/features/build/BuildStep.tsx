@@ -9,7 +9,7 @@ import { useWizard } from '../../state/wizard'
 import { LogPane } from '../../ui/LogPane'
 import { ProgressBar } from '../../ui/ProgressBar'
 import { dirname, prune } from '../recipe/draft'
-import { BuildModes, type ModeChoice } from './BuildModes'
+import { buildRequest, BuildModes, type ModeChoice } from './BuildModes'
 import { BuildResult } from './BuildResult'
 import { Library } from './Library'
 import { useBuild } from './useBuild'
@@ -40,13 +40,14 @@ export function BuildStep() {
   const build = async () => {
     setProblem(null)
     if (!recipePath.trim()) return setProblem('Save the recipe first (Recipe step): the build reads it from its file.')
+    if (mode === 'cloud') return setProblem('Cloud builds are not available yet.')
     // Build what the form shows: save it first, so the file and the form never differ.
     const { yaml, validation } = await client.call('recipes.toYaml', { data: prune(recipe) ?? {}, baseDir: dirname(recipePath) })
     if (!validation.valid) return setProblem(`The recipe has ${validation.problems.length} problem(s): fix them in the Recipe step (first: ${validation.problems[0]!.path}: ${validation.problems[0]!.message}).`)
     try {
       await client.call('recipes.save', { path: recipePath, yaml })
       if (outDir && outDir !== settings?.outDir) void updateSettings({ outDir })
-      await start({ recipePath, outDir: folder, mode: mode === 'quick' ? 'quick' : 'chroot' })
+      await start({ recipePath, outDir: folder, ...buildRequest(mode) })
     } catch (error) {
       setProblem((error as Error).message)
     }
