@@ -7,7 +7,7 @@ export type BuildErrorCode =
   | 'NOT_FOUND' // a file the recipe or command names does not exist
   | 'INVALID_INPUT' // an argument or value the operation cannot take (a device variable with a line break, a directory where a file is needed)
   | 'FORBIDDEN' // refused on purpose (a card path outside the folders that may be read or changed)
-  | 'CHECKSUM_MISMATCH' // the source's SHA256 is not the one the recipe expects
+  | 'CHECKSUM_MISMATCH' // a source's or downloaded object's SHA256 is not the one expected
   | 'INVALID_SOURCE' // the source is not a readable archive or disk image
   | 'INVALID_IMAGE' // a disk image without the partitions or filesystems we need
   | 'UNWRITABLE' // the output cannot be written where asked
@@ -15,6 +15,11 @@ export type BuildErrorCode =
   | 'STEP_FAILED' // an ARM build step (apt, a shell step) exited non-zero (detail: step, exitCode)
   | 'UNAVAILABLE' // a part the build needs is missing here (binfmt, root, Docker)
   | 'UNSAFE_TARGET' // a flash destination that must not be written (system drive, too small, read-only, …)
+  | 'CLOUD_AUTH' // no AWS credentials, or they were refused or expired (detail.reason: 'missing' | 'expired' | 'invalid')
+  | 'CLOUD_ACCESS_DENIED' // the credentials work but may not do this on the bucket (detail: action, bucket, key)
+  | 'CLOUD_NOT_FOUND' // the bucket or object does not exist (detail.missing: 'bucket' | 'key')
+  | 'CLOUD_WRONG_REGION' // the bucket is in another region than the client's (detail.region: the bucket's, when S3 said)
+  | 'CLOUD_FAILED' // any other S3 failure: unreachable endpoint, server error, an object changed mid-download (detail: s3Code, status)
   | 'CANCELLED'
 
 export class BuildError extends Error {

@@ -1,7 +1,7 @@
 /**
  * `orchard`: the headless face of the builder, for CI and scripts.
  * Exit codes (docs/cli.md): 0 ok, 1 failed, 2 usage or invalid recipe, 3 bad source or
- * image, 4 output not writable, 130 cancelled.
+ * image, 4 output not writable, 5 flash destination refused, 6 AWS, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander'
 import { registerFixtureCommand } from '../fixture/fixture-command'

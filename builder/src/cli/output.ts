@@ -11,6 +11,7 @@ export const EXIT = {
   source: 3, // the source or image is wrong: checksum mismatch, not a disk image, download failed
   unwritable: 4, // the output cannot be written
   refused: 5, // a flash destination was refused before anything was written
+  cloud: 6, // AWS: no or expired credentials, access denied, wrong region, missing stack bucket, S3 failure
   cancelled: 130,
 } as const
 
@@ -27,6 +28,11 @@ const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   UNSAFE_TARGET: EXIT.refused,
   STEP_FAILED: EXIT.failed,
   UNAVAILABLE: EXIT.failed,
+  CLOUD_AUTH: EXIT.cloud,
+  CLOUD_ACCESS_DENIED: EXIT.cloud,
+  CLOUD_NOT_FOUND: EXIT.cloud,
+  CLOUD_WRONG_REGION: EXIT.cloud,
+  CLOUD_FAILED: EXIT.cloud,
   CANCELLED: EXIT.cancelled,
 }
 
