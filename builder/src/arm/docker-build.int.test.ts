@@ -4,7 +4,7 @@
  * cancel, each leaving no container, mount or partial output behind.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -156,6 +156,22 @@ describe.skipIf(skip)('docker builds', () => {
     expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain('orchard-root-')
     expect((await readdir(cache)).filter((name) => name.startsWith('full-build-'))).toEqual([])
   }, 1_200_000)
+
+  it('says how to get ARM emulation when the daemon cannot run ARM programs', async (context) => {
+    const entry = '/proc/sys/fs/binfmt_misc/qemu-aarch64'
+    if (!existsSync(entry) || process.getuid?.() !== 0) return context.skip('needs root and a qemu-aarch64 binfmt entry to switch off for a moment')
+    const out = path.join(dir, 'no-binfmt-out')
+    writeFileSync(entry, '0') // off for this build only: restored below whatever happens
+    try {
+      const error = await buildImage(await recipe('no-binfmt', 'steps:\n  - { name: anything, run: "true" }\n'), { outDir: out, cache, mode: 'docker' }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('apt-get install qemu-user-static binfmt-support') })
+    } finally {
+      writeFileSync(entry, '1')
+    }
+    expect(readFileSync(entry, 'utf8')).toMatch(/^enabled/)
+    expect(await readdir(out)).toEqual([])
+    expect(descendants(fixture)).toEqual([])
+  }, 600_000)
 
   it('cancels mid-step: the step container ends, nothing is left behind', async () => {
     const controller = new AbortController()
