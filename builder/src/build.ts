@@ -187,7 +187,7 @@ async function runArmWork(
     onStep('reading the root filesystem')
     await extractRoot(source.image, rootPartition, rootDir)
     await withChroot(rootDir, recipe.arch, async (runStep) => {
-      for (const step of plan) {
+      for (const step of [plan.prepare, ...plan.steps, plan.finish]) {
         onStep(step.name)
         await runStep(step.script, { name: step.name, onLine: (line) => onLine(step.name, line), signal })
       }

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { copyFile, lstat, rename, rm, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -51,7 +51,6 @@ export async function withChroot<T>(root: string, arch: 'arm64' | 'armhf', fn: (
       undo.push(() => run('umount', ['-R', mountPoint]).catch(() => run('umount', ['-R', '-l', mountPoint])))
     }
     undo.push(await useHostResolvConf(root))
-    undo.push(await blockServiceStarts(root))
     return await fn((script, options) => runStep(root, script, options))
   } finally {
     for (const step of undo.reverse()) await step().catch(() => {})
@@ -69,14 +68,6 @@ async function useHostResolvConf(root: string): Promise<() => Promise<void>> {
     await rm(file, { force: true })
     if (had) await rename(saved, file)
   }
-}
-
-/** Debian's policy-rc.d convention: packages must not start services inside a build. */
-async function blockServiceStarts(root: string): Promise<() => Promise<void>> {
-  const file = path.join(root, 'usr/sbin/policy-rc.d')
-  if (await lstat(file).then(() => true, () => false)) return async () => {}
-  await writeFile(file, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
-  return () => rm(file, { force: true })
 }
 
 function runStep(root: string, script: string, { name, onLine, signal }: StepOptions): Promise<void> {

@@ -19,7 +19,7 @@ import { BuildError } from '../errors'
 import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from './docker-daemon'
 import { generateDockerfile } from './dockerfile'
-import type { ArmStep } from './plan'
+import type { ArmPlan } from './plan'
 
 /** Labels everything the executor creates, so a sweep (or a test) can find strays. */
 export const ORCHARD_LABEL = 'io.orchard.build'
@@ -33,7 +33,7 @@ export interface DockerRunOptions {
   source: string
   sourceSha256: string
   rootPartition: Partition
-  plan: ArmStep[]
+  plan: ArmPlan
   /** The recipe's own Dockerfile; its folder is the build context. */
   dockerfile?: string
   /** An empty folder that receives the built root fs. */
@@ -108,7 +108,7 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
   context.entry({ name }, generated.text)
   context.finalize()
 
-  let step = 'prepare the build'
+  let step = options.plan.prepare.name
   const tail: string[] = []
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: tag,

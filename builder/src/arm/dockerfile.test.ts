@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { dockerfileInstructions, generateDockerfile } from './dockerfile'
 
-const PLAN = [
-  { name: 'apt-get update', script: 'apt-get update' },
-  { name: 'quotes and lines', script: 'echo "it\'s $HOME" \\\n  > /etc/x\nprintf "%s\\n" done' },
-]
+const PLAN = {
+  prepare: { name: 'prepare the build', script: 'touch /.prepared' },
+  steps: [
+    { name: 'apt-get update', script: 'apt-get update' },
+    { name: 'quotes and lines', script: 'echo "it\'s $HOME" \\\n  > /etc/x\nprintf "%s\\n" done' },
+  ],
+  finish: { name: 'finish the build', script: 'rm /.prepared' },
+}
+const NOTHING = { ...PLAN, steps: [] }
 
 describe('generateDockerfile', () => {
   it('runs each step of the plan byte for byte with sh -ec, numbered for the builder output', () => {
@@ -15,7 +20,9 @@ describe('generateDockerfile', () => {
     // Exec form: what sh receives parses back to the exact script.
     const run = (line: string) => JSON.parse(line.replace(/^RUN /, '')) as string[]
     expect(run(lines[3]!)).toEqual(['/bin/sh', '-ec', 'apt-get update'])
-    expect(run(lines[4]!)).toEqual(['/bin/sh', '-ec', PLAN[1]!.script])
+    expect(run(lines[4]!)).toEqual(['/bin/sh', '-ec', PLAN.steps[1]!.script])
+    expect(run(lines[2]!)).toEqual(['/bin/sh', '-ec', 'touch /.prepared'])
+    expect(run(lines[6]!)).toEqual(['/bin/sh', '-ec', 'rm /.prepared'])
     expect(lines).toHaveLength(7) // + USER root and the undo
     expect([...steps]).toEqual([
       [3, 'prepare the build'],
@@ -35,9 +42,9 @@ describe('generateDockerfile', () => {
   })
 
   it('refuses a Dockerfile that does not start FROM orchard-source', () => {
-    expect(() => generateDockerfile('base', [], 'FROM debian:bookworm\n')).toThrow(/first instruction must be "FROM orchard-source"/)
-    expect(() => generateDockerfile('base', [], '# nothing\n')).toThrow(/FROM orchard-source/)
-    expect(() => generateDockerfile('base', [], 'from orchard-source as built\nRUN true\n')).not.toThrow()
+    expect(() => generateDockerfile('base', NOTHING, 'FROM debian:bookworm\n')).toThrow(/first instruction must be "FROM orchard-source"/)
+    expect(() => generateDockerfile('base', NOTHING, '# nothing\n')).toThrow(/FROM orchard-source/)
+    expect(() => generateDockerfile('base', NOTHING, 'from orchard-source as built\nRUN true\n')).not.toThrow()
   })
 })
 

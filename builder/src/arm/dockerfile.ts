@@ -1,10 +1,10 @@
 /**
  * The Dockerfile the docker executor builds: the source image as stage `orchard-source`,
  * the recipe's plan as one RUN per step, then the user's own Dockerfile (which builds
- * `FROM orchard-source`), then undo what the build lent. Pure, so it is unit tested.
+ * `FROM orchard-source`), then the plan's finish. Pure, so it is unit tested.
  */
 import { BuildError } from '../errors'
-import { STEP_ENV, type ArmStep } from './plan'
+import { STEP_ENV, type ArmPlan } from './plan'
 
 /** The stage name a user's Dockerfile builds on. */
 export const SOURCE_STAGE = 'orchard-source'
@@ -15,16 +15,10 @@ export interface GeneratedDockerfile {
   steps: Map<number, string>
 }
 
-// Debian's policy-rc.d convention: packages must not start services inside a build. The
-// marker says it was ours, so it goes again at the end and an image's own one stays.
-const BLOCK_SERVICES =
-  "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && touch /.orchard-policy-rc.d; }"
-const UNBLOCK_SERVICES = 'if [ -e /.orchard-policy-rc.d ]; then rm -f /usr/sbin/policy-rc.d /.orchard-policy-rc.d; fi'
-
 /** Exec form: the script reaches `sh -ec` byte for byte (newlines, quotes, `$`, no Dockerfile escapes). */
 const run = (script: string) => `RUN ${JSON.stringify(['/bin/sh', '-ec', script])}`
 
-export function generateDockerfile(baseImage: string, plan: ArmStep[], userDockerfile?: string): GeneratedDockerfile {
+export function generateDockerfile(baseImage: string, plan: ArmPlan, userDockerfile?: string): GeneratedDockerfile {
   const lines: string[] = []
   const steps = new Map<number, string>()
   const add = (line: string, step?: string) => {
@@ -33,8 +27,7 @@ export function generateDockerfile(baseImage: string, plan: ArmStep[], userDocke
   }
   add(`FROM ${baseImage} AS ${SOURCE_STAGE}`)
   add(`ENV ${Object.entries(STEP_ENV).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`)
-  add(run(BLOCK_SERVICES), 'prepare the build')
-  for (const step of plan) add(run(step.script), step.name)
+  for (const step of [plan.prepare, ...plan.steps]) add(run(step.script), step.name)
   let count = lines.length
   const text = [...lines]
   if (userDockerfile !== undefined) {
@@ -47,11 +40,11 @@ export function generateDockerfile(baseImage: string, plan: ArmStep[], userDocke
     count += instructions.length
   }
   // A user's Dockerfile may have switched user; the undo needs root.
-  for (const line of ['USER root', run(UNBLOCK_SERVICES)]) {
+  for (const line of ['USER root', run(plan.finish.script)]) {
     text.push(line)
     count += 1
   }
-  steps.set(count, 'finish the build')
+  steps.set(count, plan.finish.name)
   return { text: `${text.join('\n')}\n`, steps }
 }
 

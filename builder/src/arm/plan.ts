@@ -1,6 +1,7 @@
 /**
  * The recipe's ARM work as an ordered list of shell steps: one recipe semantics that both
- * executors run (the chroot step by step, the docker executor as one RUN per step).
+ * executors run (the chroot step by step, the docker executor as one RUN per step), between
+ * a prepare and a finish step that set up and undo what only the build needs.
  */
 import { quote } from '../customize/shell'
 import type { Recipe } from '../recipe/schema'
@@ -12,17 +13,41 @@ export interface ArmStep {
   script: string
 }
 
-export function armPlan(recipe: Recipe): ArmStep[] {
+export interface ArmPlan {
+  prepare: ArmStep
+  steps: ArmStep[]
+  /** Runs last, after a user's Dockerfile too. A failed build needs no finish: its root fs is thrown away. */
+  finish: ArmStep
+}
+
+// Markers say what was ours, so the finish undoes exactly that and an image's own settings stay.
+// policy-rc.d (Debian's convention): packages must not start services inside a build.
+// man-db's auto-update: its trigger rebuilds the manual index after every install, slowly
+// under emulation; the image's daily man-db job does it on the device.
+const PREPARE = [
+  "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && touch /.orchard-policy-rc.d; }",
+  '[ ! -e /var/lib/man-db/auto-update ] || { rm /var/lib/man-db/auto-update && touch /.orchard-man-db; }',
+].join('\n')
+const FINISH = [
+  'if [ -e /.orchard-policy-rc.d ]; then rm -f /usr/sbin/policy-rc.d /.orchard-policy-rc.d; fi',
+  'if [ -e /.orchard-man-db ]; then touch /var/lib/man-db/auto-update && rm /.orchard-man-db; fi',
+].join('\n')
+
+// Translations only feed package descriptions, and gzip lists unpack far faster than xz
+// under emulation (16.8 s → 6.7 s for bookworm main); no setting is left in the image.
+const APT_UPDATE = 'apt-get update -o Acquire::Languages=none -o Acquire::CompressionTypes::Order::=gz'
+
+export function armPlan(recipe: Recipe): ArmPlan {
   const packages = [...recipe.packages, ...(recipe.docker ? ['docker.io'] : [])]
   const plan: ArmStep[] = []
   if (packages.length) {
-    plan.push({ name: 'apt-get update', script: 'apt-get update' })
+    plan.push({ name: 'apt-get update', script: APT_UPDATE })
     plan.push({ name: `install ${packages.join(' ')}`, script: `apt-get install -y --no-install-recommends ${packages.map(quote).join(' ')}` })
   }
   for (const { name, run } of recipe.steps) plan.push({ name, script: run })
   // Package lists and downloaded .debs are caches: they only make the image bigger.
   if (packages.length) plan.push({ name: 'clean apt caches', script: 'apt-get clean && rm -rf /var/lib/apt/lists/*' })
-  return plan
+  return { prepare: { name: 'prepare the build', script: PREPARE }, steps: plan, finish: { name: 'finish the build', script: FINISH } }
 }
 
 /** What every step sees, whichever executor runs it. */
