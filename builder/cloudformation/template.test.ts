@@ -1,17 +1,15 @@
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { BuildManifestSchema } from '../src/cloud/build-zip'
 import { BuildStatusSchema } from '../src/cloud/status'
-import { parseRecipeYaml } from '../src/recipe/load'
 import { isObject, loadSpec, parseTemplate, SPEC_ADDITIONS, validateTemplate, type Problem } from './validate'
 
 const TEMPLATE_FILE = fileURLToPath(new URL('./orchard-pipeline.yaml', import.meta.url))
+const BUILDSPEC_FILE = fileURLToPath(new URL('../buildspec.yml', import.meta.url))
 const templateText = readFileSync(TEMPLATE_FILE, 'utf8')
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -277,13 +275,12 @@ describe('orchard-pipeline.yaml', () => {
   it('has every parameter with a default, and the documented choices', () => {
     const parameters = template.Parameters as Json
     for (const [name, parameter] of Object.entries(parameters)) expect(parameter, name).toHaveProperty('Default')
-    expect(parameters.DefaultSourceUrl.Default).toMatch(/^https:\/\/downloads\.raspberrypi\.com\/.+\.img\.xz$/)
-    expect(parameters.DefaultSourceSha256.Default).toMatch(/^[0-9a-f]{64}$/)
     expect(parameters.Architecture.AllowedValues).toEqual(['x86_64', 'arm64'])
     expect(parameters.ComputeType.AllowedValues).toContain(parameters.ComputeType.Default)
     expect(parameters.BuildTimeoutMinutes).toMatchObject({ Type: 'Number', MinValue: 5, MaxValue: 2160 })
     expect(parameters.EnableEcr.AllowedValues).toEqual(['true', 'false'])
-    expect(parameters.SeedFirstBuild.AllowedValues).toEqual(['true', 'false'])
+    // The builder travels in build.zip: no parameter says where to fetch it.
+    expect(Object.keys(parameters).sort()).toEqual(['Architecture', 'BuildMode', 'BuildRetentionDays', 'BuildTimeoutMinutes', 'ComputeType', 'EcrImagesToKeep', 'EnableEcr'])
     expect(template.Mappings.Architectures).toEqual({
       x86_64: { EnvironmentType: 'LINUX_CONTAINER', Image: 'aws/codebuild/standard:7.0' },
       arm64: { EnvironmentType: 'ARM_CONTAINER', Image: 'aws/codebuild/amazonlinux2-aarch64-standard:3.0' },
@@ -338,8 +335,8 @@ describe('orchard-pipeline.yaml', () => {
     const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value])
     const RESOURCE_STAR_ALLOWED = new Set(['ecr:GetAuthorizationToken'])
 
-    it('has four roles, with inline policies only and services as the only principals', () => {
-      expect(ofType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['BuildRole', 'PipelineRole', 'SeedRole', 'StartRole'])
+    it('has three roles, with inline policies only and services as the only principals', () => {
+      expect(ofType('AWS::IAM::Role').map(([name]) => name).sort()).toEqual(['BuildRole', 'PipelineRole', 'StartRole'])
       expect(ofType('AWS::IAM::Policy')).toEqual([])
       expect(ofType('AWS::IAM::ManagedPolicy')).toEqual([])
       for (const [name, role] of ofType('AWS::IAM::Role')) {
@@ -397,91 +394,55 @@ describe('orchard-pipeline.yaml', () => {
       expect(project.LogsConfig.CloudWatchLogs.GroupName).toEqual({ Ref: 'BuildLogGroup' })
     })
 
-    const buildspec = parse(project.Source.BuildSpec as string) as Json
+    const buildspec = parse(readFileSync(BUILDSPEC_FILE, 'utf8')) as Json
     const commands: string[] = Object.values(buildspec.phases as Json).flatMap((phase: Json) => [...(phase.commands ?? []), ...(phase.finally ?? [])])
 
-    it('carries its buildspec inline, which writes status, outputs and log under builds/<id>/', () => {
-      expect(project.Source.Type).toBe('CODEPIPELINE')
+    it('reads its buildspec from build.zip (builder/buildspec.yml), which runs `orchard cloud worker`', () => {
+      expect(project.Source).toEqual({ Type: 'CODEPIPELINE' })
       expect(buildspec.version).toBe(0.2)
-      expect(Object.keys(buildspec.phases)).toEqual(['install', 'pre_build', 'build', 'post_build'])
-      const all = commands.join('\n')
-      expect(all).toContain('orchard.js build "$CODEBUILD_SRC_DIR/recipe.yml"')
-      expect(all).toContain('builds/${id}/status.json')
-      expect(all).toContain('"s3://$ORCHARD_BUCKET/builds/$(cat /tmp/orchard-id)/"')
-      expect(all).toMatch(/sha256sum "\$xz" > "\$xz.sha256"/)
+      expect(buildspec.env).toEqual({ shell: 'bash' })
+      expect(Object.keys(buildspec.phases)).toEqual(['install', 'build'])
+      expect(buildspec.phases.build.commands).toEqual(['orchard cloud worker'])
+      const install = (buildspec.phases.install.commands as string[]).join('\n')
+      // Installs only what is missing, and the builder from the zip with its lock file.
+      expect(install).toContain('command -v "$tool"')
+      expect(install).toContain('e2fsprogs fuse2fs dosfstools mtools fdisk xz-utils qemu-user-static binfmt-support')
+      expect(install).toContain('if ! command -v orchard >/dev/null; then')
+      expect(install).toContain('tar -xzf "$CODEBUILD_SRC_DIR/orchard-builder.tgz"')
+      expect(install).toContain('npm ci --omit=dev')
     })
 
-    const script = commands.find((command) => command.includes("cat > /tmp/orchard-status.mjs <<'EOF'"))!
-    const statusScript = script.slice(script.indexOf('\n') + 1, script.lastIndexOf('\nEOF'))
-
-    it('writes status.json as the app reads it (builder/src/cloud/status.ts), secrets redacted', (context) => {
-      if (spawnSync('sh', ['-c', 'true']).error) context.skip('sh is not installed: the stand-in aws command cannot run')
-      const dir = mkdtempSync(path.join(tmpdir(), 'orchard-status-'))
-      try {
-        const [bin, src, tmp, s3] = ['bin', 'src', 'tmp', 's3'].map((name) => path.join(dir, name)) as [string, string, string, string]
-        for (const folder of [bin, src, tmp, s3]) mkdirSync(folder)
-        // A stand-in `aws s3 cp <file> s3://bucket/key`: copies the file into s3/<key>.
-        writeFileSync(
-          path.join(bin, 'aws'),
-          '#!/bin/sh\nfor a; do case "$a" in s3://*) dest="$a";; /*) file="$a";; esac; done\nkey="${dest#s3://*/}"\nmkdir -p "$FAKE_S3/$(dirname "$key")" && cp "$file" "$FAKE_S3/$key"\n',
-          { mode: 0o755 },
-        )
-        writeFileSync(path.join(dir, 'status.mjs'), statusScript)
-        const id = '20250101-120000-1a2b3c4d'
-        const psk = 'a'.repeat(64)
-        writeFileSync(path.join(src, 'recipe.yml'), `name: x\nwifi:\n  ssid: home\n  psk: ${psk}\n`)
-        writeFileSync(path.join(src, 'files.txt'), 'hello')
-        const sha = createHash('sha256').update('hello').digest('hex')
-        writeFileSync(path.join(src, 'build.json'), JSON.stringify({ id, files: [{ path: 'files.txt', size: 5, sha256: sha }] }))
-        const run = (step: string, extra: Record<string, string> = {}) =>
-          spawnSync(process.execPath, [path.join(dir, 'status.mjs'), step], {
-            encoding: 'utf8',
-            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_S3: s3, ORCHARD_TMP: tmp, CODEBUILD_SRC_DIR: src, ORCHARD_BUCKET: 'b', ORCHARD_PIPELINE_EXECUTION_ID: 'exec-1', ...extra },
-          })
-        const stored = () => BuildStatusSchema.parse(JSON.parse(readFileSync(path.join(s3, 'builds', id, 'status.json'), 'utf8')))
-
-        expect(run('start').status).toBe(0)
-        expect(readFileSync(path.join(tmp, 'orchard-id'), 'utf8')).toBe(id)
-        expect(stored()).toMatchObject({ id, phase: 'setup', percent: 0, lastLines: [] })
-        expect(run('verify').status).toBe(0)
-        writeFileSync(path.join(src, 'files.txt'), 'changed')
-        expect(run('verify').status).not.toBe(0)
-
-        const log = [
-          { type: 'progress', phase: 'source', message: 'downloading', fraction: 0.5 },
-          { type: 'progress', phase: 'customize', message: `wifi psk=${psk}` },
-          { type: 'error', code: 'STEP_FAILED', message: 'user hash $6$salt$abcdef leaked' },
-        ]
-        writeFileSync(path.join(tmp, 'orchard-build.log'), log.map((line) => JSON.stringify(line)).join('\n') + '\nplain line\n')
-        expect(run('done', { CODEBUILD_BUILD_SUCCEEDING: '0' }).status).toBe(0)
-        const failed = stored()
-        expect(failed).toMatchObject({ id, phase: 'customize', percent: 50, result: 'failed', error: 'STEP_FAILED: user hash <redacted> leaked' })
-        expect(failed.lastLines).toEqual(['source: downloading', 'customize: wifi psk=<redacted>', 'STEP_FAILED: user hash <redacted> leaked', 'plain line'])
-        expect(JSON.stringify(failed)).not.toContain(psk)
-
-        writeFileSync(path.join(tmp, 'orchard-uploaded'), '')
-        expect(run('done', { CODEBUILD_BUILD_SUCCEEDING: '1' }).status).toBe(0)
-        expect(stored()).toMatchObject({ phase: 'done', percent: 100, result: 'succeeded' })
-        expect(stored().endedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
-
-        expect(run('log').status).toBe(0)
-        expect(readFileSync(path.join(tmp, 'orchard-build.redacted.log'), 'utf8')).not.toContain(psk)
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
-    })
-
-    it('has commands bash can parse and a status script node can parse', (context) => {
+    it('has commands bash can parse', (context) => {
       if (spawnSync('bash', ['--version']).error) context.skip('bash is not installed: the buildspec commands were not parsed')
+      commands.forEach((command, index) => {
+        const result = spawnSync('bash', ['-n', '-c', command], { encoding: 'utf8' })
+        expect(result.status, `command ${index}: ${result.stderr}`).toBe(0)
+      })
+    })
+
+    it('marks the build failed when the builder could not be installed (a status the app reads)', (context) => {
+      if (spawnSync('bash', ['--version']).error) context.skip('bash is not installed')
       const dir = mkdtempSync(path.join(tmpdir(), 'orchard-buildspec-'))
       try {
-        commands.forEach((command, index) => {
-          const result = spawnSync('bash', ['-n', '-c', command], { encoding: 'utf8' })
-          expect(result.status, `command ${index}: ${result.stderr}`).toBe(0)
+        const [bin, src, s3] = ['bin', 'src', 's3'].map((name) => path.join(dir, name)) as [string, string, string]
+        for (const folder of [bin, src, s3]) mkdirSync(folder)
+        // A stand-in `aws s3 cp - s3://bucket/key …`: stdin into s3/<key>; no `orchard` on PATH.
+        writeFileSync(path.join(bin, 'aws'), '#!/bin/sh\nfor a; do case "$a" in s3://*) dest="$a";; esac; done\nkey="${dest#s3://*/}"\nmkdir -p "$FAKE_S3/$(dirname "$key")" && cat > "$FAKE_S3/$key"\n', { mode: 0o755 })
+        for (const tool of ['node', 'tr', 'date', 'cat', 'mkdir', 'dirname']) {
+          const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim()
+          if (found) symlinkSync(found, path.join(bin, tool))
+        }
+        const id = '20250101-120000-1a2b3c4d'
+        writeFileSync(path.join(src, 'build.json'), JSON.stringify({ id }))
+        const [finallyCommand] = buildspec.phases.install.finally as string[]
+        const bash = spawnSync('sh', ['-c', 'command -v bash'], { encoding: 'utf8' }).stdout.trim()
+        const result = spawnSync(bash, ['-c', finallyCommand!], {
+          encoding: 'utf8',
+          env: { PATH: bin, FAKE_S3: s3, CODEBUILD_SRC_DIR: src, CODEBUILD_BUILD_SUCCEEDING: '0', ORCHARD_BUCKET: 'b' },
         })
-        writeFileSync(path.join(dir, 'status.mjs'), statusScript)
-        const result = spawnSync(process.execPath, ['--check', path.join(dir, 'status.mjs')], { encoding: 'utf8' })
         expect(result.status, result.stderr).toBe(0)
+        const status = BuildStatusSchema.parse(JSON.parse(readFileSync(path.join(s3, 'builds', id, 'status.json'), 'utf8')))
+        expect(status).toMatchObject({ id, result: 'failed', error: expect.stringMatching(/^UNAVAILABLE: the build machine could not be prepared/) })
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
@@ -528,66 +489,6 @@ describe('orchard-pipeline.yaml', () => {
       Description: expect.any(String),
       Value: { 'Fn::GetAtt': ['EcrRepository', 'RepositoryUri'] },
     })
-  })
-
-  it('seeds a first build.zip with the default source through a small inline function', (context) => {
-    const seed = resources.SeedBuildZip
-    expect(seed).toMatchObject({
-      Type: 'Custom::SourceToS3',
-      Condition: 'SeedBuild',
-      Properties: { Key: 'build.zip', SourceUrl: { Ref: 'DefaultSourceUrl' }, SourceSha256: { Ref: 'DefaultSourceSha256' } },
-    })
-    const code = resources.SourceToS3Function.Properties.Code.ZipFile as string
-    expect(code.length).toBeLessThanOrEqual(4096) // CloudFormation's limit for inline code
-    // The pipeline waits for the seed, so its first run (on creation) builds it.
-    expect(resources.Pipeline.Properties.Tags).toContainEqual({ Key: 'orchard:seed', Value: { 'Fn::If': ['SeedBuild', { Ref: 'SeedBuildZip' }, 'none'] } })
-
-    // Run the function's Create with boto3 and the response URL stubbed: what lands in S3?
-    const parameters = template.Parameters as Json
-    const event = {
-      RequestType: 'Create',
-      ResponseURL: 'https://cloudformation-response.invalid/x',
-      StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/orchard/1',
-      RequestId: 'r1',
-      LogicalResourceId: 'SeedBuildZip',
-      ResourceProperties: {
-        Bucket: 'orchard-123456789012-eu-west-1',
-        Key: 'build.zip',
-        SourceUrl: parameters.DefaultSourceUrl.Default,
-        SourceSha256: parameters.DefaultSourceSha256.Default,
-        Arch: parameters.DefaultSourceArch.Default,
-      },
-    }
-    const harness = `
-import io, json, sys, types, zipfile, urllib.request
-puts, responses = [], []
-class S3:
-    def put_object(self, **kwargs): puts.append(kwargs); return {'VersionId': 'v1'}
-sys.modules['boto3'] = types.SimpleNamespace(client=lambda name: S3())
-class Answer:
-    def read(self): return b''
-def urlopen(request, timeout=None):
-    responses.append(json.loads(request.data)); return Answer()
-urllib.request.urlopen = urlopen
-namespace = {}
-exec(compile(sys.stdin.read(), 'index.py', 'exec'), namespace)
-namespace['handler'](json.loads(sys.argv[1]), types.SimpleNamespace(log_stream_name='stream'))
-put = puts[0]
-archive = zipfile.ZipFile(io.BytesIO(put['Body']))
-print(json.dumps({'names': archive.namelist(), 'recipe': archive.read('recipe.yml').decode(),
-                  'manifest': json.loads(archive.read('build.json')), 'key': put['Key'],
-                  'bucket': put['Bucket'], 'metadata': put['Metadata'], 'response': responses[0]}))
-`
-    const run = spawnSync('python3', ['-c', harness, JSON.stringify(event)], { input: code, encoding: 'utf8' })
-    if (run.error) context.skip('python3 is not installed: the seed function was not run')
-    expect(run.status, run.stderr).toBe(0)
-    const result = JSON.parse(run.stdout) as Json
-    expect(BuildManifestSchema.parse(result.manifest)).toMatchObject({ id: 'first-build', recipe: { file: 'recipe.yml' }, files: [] })
-    expect(result).toMatchObject({ names: ['recipe.yml', 'build.json'], key: 'build.zip', bucket: 'orchard-123456789012-eu-west-1', metadata: { 'orchard-build-id': 'first-build' } })
-    expect(result.response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 's3://orchard-123456789012-eu-west-1/build.zip', RequestId: 'r1' })
-    const recipe = parseRecipeYaml(result.recipe as string)
-    expect(recipe.source).toMatchObject({ url: parameters.DefaultSourceUrl.Default, sha256: parameters.DefaultSourceSha256.Default })
-    expect(recipe.arch).toBe('arm64')
   })
 
   it('outputs the names the app needs', () => {

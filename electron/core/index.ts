@@ -5,6 +5,7 @@ import { translateError } from './errors'
 import { appInfo, type RuntimeInfo } from './services/app-info'
 import { createBuildsService, type BuildsService } from './services/builds'
 import { cards } from './services/cards'
+import { createCloudService, type CloudService, type CloudServiceOptions } from './services/cloud'
 import { createDrivesService } from './services/drives'
 import { createFlashService } from './services/flash'
 import { createRecordsService } from './services/records'
@@ -27,12 +28,15 @@ export interface CoreOptions extends DispatcherOptions {
   recordsFile?: string
   /** Where settings are kept (default: the user's data dir). */
   dataDir?: string
+  /** How often cloud build statuses are polled (tests shorten it). */
+  cloudPoll?: CloudServiceOptions['poll']
 }
 
 export interface Core {
   dispatcher: Dispatcher
   bus: EventBus
   builds: BuildsService
+  cloud: CloudService
   flash: ReturnType<typeof createFlashService>
   /** Stops background work (the drive watcher) so the process can exit. */
   stop(): void
@@ -45,10 +49,12 @@ export function createCore(options: CoreOptions): Core {
   const drives = createDrivesService(bus, flash.busyDevices)
   const records = createRecordsService(options.recordsFile)
   const settings = createSettingsService(options.dataDir)
+  const cloud = createCloudService(bus, { settings: () => settings.get(), poll: options.cloudPoll })
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
-      'system.check': () => runSystemCheck((checkId, capability, probe) => bus.emit('system.probe', { checkId, capability, probe })),
+      'system.check': () =>
+        runSystemCheck((checkId, capability, probe) => bus.emit('system.probe', { checkId, capability, probe }), { cloud: async () => (await settings.get()).cloud }),
       'recipes.validate': ({ yaml, baseDir }) => validateRecipe(yaml, baseDir),
       'recipes.load': ({ path }) => loadRecipeFile(path),
       'recipes.save': ({ path, yaml }) => saveRecipeFile(path, yaml),
@@ -77,8 +83,13 @@ export function createCore(options: CoreOptions): Core {
       'settings.get': () => settings.get(),
       'settings.set': (changes) => settings.set(changes),
       'library.list': async ({ dir }) => listLibrary(dir ?? (await settings.get()).outDir),
+      'cloud.check': (input) => cloud.check(input),
+      'cloud.start': (input) => cloud.start(input),
+      'cloud.list': () => cloud.list(),
+      'cloud.download': (input) => cloud.download(input),
+      'cloud.cancel': (input) => cloud.cancel(input),
     },
     { translateError, ...options },
   )
-  return { dispatcher, bus, builds, flash, stop: () => drives.stop() }
+  return { dispatcher, bus, builds, cloud, flash, stop: () => drives.stop() }
 }

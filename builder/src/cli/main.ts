@@ -9,6 +9,7 @@ import { registerFlashCommand } from './flash-command'
 import { BUILDER_VERSION } from '../version'
 import { registerBuildCommand } from './build-command'
 import { registerCardCommand } from './card-command'
+import { registerCloudCommand } from './cloud-command'
 import { registerDemoCommand } from './demo-command'
 import { registerInspectCommand } from './inspect-command'
 import { EXIT } from './output'
@@ -27,6 +28,7 @@ registerFixtureCommand(program)
 registerFlashCommand(program)
 registerCardCommand(program)
 registerDemoCommand(program)
+registerCloudCommand(program)
 
 try {
   await program.parseAsync(process.argv)

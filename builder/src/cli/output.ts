@@ -36,12 +36,18 @@ const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   CANCELLED: EXIT.cancelled,
 }
 
+/** Whether `code` is one of the builder's error codes (a remote build's error line starts with one). */
+export function isBuildErrorCode(code: string): code is BuildErrorCode {
+  return Object.hasOwn(EXIT_BY_CODE, code)
+}
+
 export function exitCodeFor(error: unknown): number {
   return error instanceof BuildError ? EXIT_BY_CODE[error.code] : EXIT.failed
 }
 
 export interface Reporter {
-  progress(phase: string, message: string, fraction?: number, bytes?: number, total?: number): void
+  /** `note`: shown after the bar on a terminal (speed, time left). */
+  progress(phase: string, message: string, fraction?: number, bytes?: number, total?: number, note?: string): void
   line(text: string): void
   result(value: unknown, human: () => string): void
   error(error: unknown): void
@@ -58,14 +64,14 @@ export function createReporter(json: boolean, stream: NodeJS.WriteStream = proce
     barShown = false
   }
   return {
-    progress(phase, message, fraction, bytes, total) {
+    progress(phase, message, fraction, bytes, total, note) {
       if (json) {
         process.stdout.write(`${JSON.stringify({ type: 'progress', phase, message, fraction, bytes, total })}\n`)
       } else if (tty && fraction !== undefined) {
         const width = 30
         const filled = Math.round(Math.min(1, fraction) * width)
         const size = bytes !== undefined && total ? ` ${formatBytes(bytes)}/${formatBytes(total)}` : ''
-        stream.write(`\r\x1b[2K${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%${size}`)
+        stream.write(`\r\x1b[2K${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%${size}${note ? ` ${note}` : ''}`)
         barShown = true
       } else {
         // Plain output: one line per message, and byte progress only every 25%.

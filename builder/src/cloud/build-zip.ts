@@ -5,6 +5,8 @@
  *   files/…      every file the recipe names that lies under the recipe's folder (same relative path)
  *   outside/<n>/<name>  every file it names outside that folder (the file name kept: it names
  *                startup scripts on the card)
+ *   buildspec.yml        the CodeBuild buildspec (builder/buildspec.yml): CodeBuild runs it
+ *   orchard-builder.tgz  the builder itself (builder-tarball.ts), so the cloud runs this version
  * No plaintext secret is written: the recipe is sealed before anything is packed.
  * Uploading puts it at builds/<id>/build.zip, then copies it to build.zip, the pipeline's trigger.
  */
@@ -20,7 +22,9 @@ import { sealRecipe, type SealedRecipe } from '../customize/secrets'
 import { BuildError } from '../errors'
 import { checkReferencedFiles, loadRecipe, recipeHash, referencedFiles, type LoadedRecipe } from '../recipe/load'
 import type { RecipeInput } from '../recipe/schema'
+import { sha256File } from '../hash'
 import { BUILDER_VERSION } from '../version'
+import { BUILDER_TARBALL_ENTRY, BUILDSPEC_ENTRY, BUILDSPEC_FILE, packBuilderTarball } from './builder-tarball'
 import { s3Call } from './s3'
 import { buildPrefix, checkBuildId, writeStatus } from './status'
 import { ZipWriter, extractZip } from './zip'
@@ -83,8 +87,21 @@ export interface PackedBuild {
   bytes: number
 }
 
+export interface PackOptions {
+  dest: string
+  id?: string
+  now?: Date
+  forceZip64?: boolean
+  /**
+   * What runs the build in the cloud, at the zip's root: `buildspec.yml` and
+   * `orchard-builder.tgz` (default: this checkout's builder/buildspec.yml and a tarball of
+   * this builder, packed now); false leaves both out (a zip for unpackBuildZip alone).
+   */
+  runner?: { buildspec?: string; builderTarball?: string } | false
+}
+
 /** Packs `recipe` into `dest` (written as a temp file, renamed into place when complete). */
-export async function packBuildZip(loaded: LoadedRecipe, options: { dest: string; id?: string; now?: Date; forceZip64?: boolean }): Promise<PackedBuild> {
+export async function packBuildZip(loaded: LoadedRecipe, options: PackOptions): Promise<PackedBuild> {
   const { recipe, baseDir } = loaded
   const id = options.id ?? newBuildId(options.now)
   checkBuildId(id)
@@ -109,12 +126,22 @@ export async function packBuildZip(loaded: LoadedRecipe, options: { dest: string
   await mkdir(path.dirname(dest), { recursive: true })
   const temp = `${dest}.${randomUUID()}.partial`
   const zip = await ZipWriter.create(temp, { date: options.now, forceZip64: options.forceZip64 })
+  const tarball = options.runner !== false && !options.runner?.builderTarball ? `${dest}.${randomUUID()}.tgz` : undefined
   try {
     await zip.addBuffer(RECIPE_ENTRY, Buffer.from(recipeYaml))
     const files: BuildManifest['files'] = []
     for (const [full, { zipPath, fields }] of byFull) {
       const { size, sha256 } = await zip.addFile(zipPath, full)
       files.push({ path: zipPath, size, sha256, fields })
+    }
+    if (options.runner !== false) {
+      // Not named by the recipe (no fields), but checked like every other file.
+      const runner = options.runner ?? {}
+      if (tarball) await packBuilderTarball(tarball)
+      for (const [entry, file] of [[BUILDSPEC_ENTRY, runner.buildspec ?? BUILDSPEC_FILE], [BUILDER_TARBALL_ENTRY, runner.builderTarball ?? tarball!]] as const) {
+        const { size, sha256 } = await zip.addFile(entry, file)
+        files.push({ path: entry, size, sha256, fields: [] })
+      }
     }
     const manifest: BuildManifest = {
       format: 1,
@@ -132,6 +159,8 @@ export async function packBuildZip(loaded: LoadedRecipe, options: { dest: string
     await zip.abandon()
     await rm(temp, { force: true })
     throw error
+  } finally {
+    if (tarball) await rm(tarball, { force: true })
   }
 }
 
@@ -221,33 +250,61 @@ export async function unpackBuildZip(zipFile: string, dir: string): Promise<Unpa
   const temp = await mkdtemp(`${target}.partial-`)
   try {
     const extracted = new Map((await extractZip(zipFile, temp)).map((entry) => [entry.name, entry]))
-    const manifestEntry = extracted.get(MANIFEST_ENTRY)
-    if (!manifestEntry || !extracted.has(RECIPE_ENTRY)) throw new BuildError('INVALID_INPUT', `${zipFile} is not a build.zip: it needs ${RECIPE_ENTRY} and ${MANIFEST_ENTRY}`)
-    const parsed = BuildManifestSchema.safeParse(JSON.parse(await readFile(path.join(temp, MANIFEST_ENTRY), 'utf8')))
-    if (!parsed.success) throw new BuildError('INVALID_INPUT', `${zipFile}: ${MANIFEST_ENTRY} is not a build manifest: ${parsed.error.issues[0]?.message}`)
-    const manifest = parsed.data
-    for (const file of manifest.files) {
-      const entry = extracted.get(file.path)
-      if (!entry) throw new BuildError('INVALID_INPUT', `${zipFile}: ${file.path} (named by ${file.fields.join(', ')}) is missing`)
-      if (entry.sha256 !== file.sha256 || entry.size !== file.size) throw new BuildError('CHECKSUM_MISMATCH', `${zipFile}: ${file.path} does not match its SHA256 in ${MANIFEST_ENTRY}`, { expected: file.sha256, actual: entry.sha256 })
-    }
-    const recipeText = await readFile(path.join(temp, RECIPE_ENTRY), 'utf8')
-    const raw = YAML.parse(recipeText) as { users?: { password?: unknown }[]; wifi?: { passphrase?: unknown } }
-    if (raw?.users?.some((user) => user?.password !== undefined) || raw?.wifi?.passphrase !== undefined) {
-      throw new BuildError('INVALID_INPUT', `${zipFile}: the recipe holds a plaintext secret; a build.zip must carry only password hashes and the wifi PSK`)
-    }
-    // Loading checks the schema and that every file the recipe names is there; each must
-    // also be one of the archive's own files (not a path elsewhere on the build machine).
-    const { recipe } = await loadRecipe(path.join(temp, RECIPE_ENTRY))
-    const packedFiles = new Set(manifest.files.map((file) => file.path))
-    for (const { field, file } of referencedFiles(recipe)) {
-      const relative = path.relative(temp, path.resolve(temp, file)).split(path.sep).join('/')
-      if (!packedFiles.has(relative)) throw new BuildError('INVALID_INPUT', `${zipFile}: ${field} names ${file}, which is not one of the files in the build.zip`)
-    }
+    const { recipe, manifest } = await checkBuildFolder(temp, { label: zipFile, known: extracted })
     await rename(temp, target)
     return { recipe, baseDir: target, manifest, dir: target }
   } catch (error) {
     await rm(temp, { recursive: true, force: true })
     throw error
   }
+}
+
+/**
+ * The checks of a build folder (an unpacked build.zip; in CodeBuild, the source folder the
+ * pipeline unpacked): build.json read, every file it lists present with its size and
+ * SHA256 (`known`: hashes already computed while extracting), no plaintext secret in the
+ * recipe, and every file the recipe names one of the archive's own. Throws a BuildError.
+ */
+export async function checkBuildFolder(
+  dir: string,
+  options: { label?: string; known?: ReadonlyMap<string, { size: number; sha256: string }> } = {},
+): Promise<{ recipe: LoadedRecipe['recipe']; manifest: BuildManifest }> {
+  const label = options.label ?? dir
+  const exists = (name: string) => stat(path.join(dir, name)).then((s) => s.isFile(), () => false)
+  if (!(await exists(MANIFEST_ENTRY)) || !(await exists(RECIPE_ENTRY))) throw new BuildError('INVALID_INPUT', `${label} is not a build.zip: it needs ${RECIPE_ENTRY} and ${MANIFEST_ENTRY}`)
+  let json: unknown
+  try {
+    json = JSON.parse(await readFile(path.join(dir, MANIFEST_ENTRY), 'utf8'))
+  } catch {
+    throw new BuildError('INVALID_INPUT', `${label}: ${MANIFEST_ENTRY} is not JSON`)
+  }
+  const parsed = BuildManifestSchema.safeParse(json)
+  if (!parsed.success) throw new BuildError('INVALID_INPUT', `${label}: ${MANIFEST_ENTRY} is not a build manifest: ${parsed.error.issues[0]?.message}`)
+  const manifest = parsed.data
+  for (const file of manifest.files) {
+    const named = file.fields.length ? ` (named by ${file.fields.join(', ')})` : ''
+    if (path.posix.isAbsolute(file.path) || file.path.split('/').includes('..')) throw new BuildError('INVALID_INPUT', `${label}: ${MANIFEST_ENTRY} names ${file.path}, outside the archive`)
+    let entry = options.known?.get(file.path)
+    if (!entry && !options.known) {
+      const full = path.join(dir, file.path)
+      const info = await stat(full).catch(() => null)
+      if (info?.isFile()) entry = { size: info.size, sha256: info.size === file.size ? await sha256File(full) : '' }
+    }
+    if (!entry) throw new BuildError('INVALID_INPUT', `${label}: ${file.path}${named} is missing`)
+    if (entry.sha256 !== file.sha256 || entry.size !== file.size) throw new BuildError('CHECKSUM_MISMATCH', `${label}: ${file.path} does not match its SHA256 in ${MANIFEST_ENTRY}`, { expected: file.sha256, actual: entry.sha256 })
+  }
+  const recipeText = await readFile(path.join(dir, RECIPE_ENTRY), 'utf8')
+  const raw = YAML.parse(recipeText) as { users?: { password?: unknown }[]; wifi?: { passphrase?: unknown } }
+  if (raw?.users?.some((user) => user?.password !== undefined) || raw?.wifi?.passphrase !== undefined) {
+    throw new BuildError('INVALID_INPUT', `${label}: the recipe holds a plaintext secret; a build.zip must carry only password hashes and the wifi PSK`)
+  }
+  // Loading checks the schema and that every file the recipe names is there; each must
+  // also be one of the archive's own files (not a path elsewhere on the build machine).
+  const { recipe } = await loadRecipe(path.join(dir, RECIPE_ENTRY))
+  const packedFiles = new Set(manifest.files.map((file) => file.path))
+  for (const { field, file } of referencedFiles(recipe)) {
+    const relative = path.relative(dir, path.resolve(dir, file)).split(path.sep).join('/')
+    if (!packedFiles.has(relative)) throw new BuildError('INVALID_INPUT', `${label}: ${field} names ${file}, which is not one of the files in the build.zip`)
+  }
+  return { recipe, manifest }
 }

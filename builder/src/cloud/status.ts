@@ -36,6 +36,21 @@ export function checkBuildId(id: string): void {
 export const buildPrefix = (id: string) => `${BUILDS_PREFIX}${id}/`
 export const statusKey = (id: string) => `${buildPrefix(id)}status.json`
 
+/** Pure: the objects a build publishes under builds/<id>/. */
+export function outputKeys(id: string, name: string) {
+  const prefix = buildPrefix(id)
+  const image = `${prefix}${name}.img.xz`
+  return {
+    image,
+    /** sha256sum of the .img.xz: what downloads verify against (`<key>.sha256`). */
+    checksum: `${image}.sha256`,
+    /** sha256sum of the uncompressed image, as the builder wrote it. */
+    imageChecksum: `${prefix}${name}.img.sha256`,
+    buildInfo: `${prefix}buildinfo.json`,
+    log: `${prefix}build.log`,
+  }
+}
+
 const CRYPT_HASH = /\$(6|5|y|gy|2[aby])\$[^\s:'"]+/g
 const PSK_ASSIGNMENT = /(psk\s*[=:]\s*"?)[a-f0-9]{64}/gi
 
@@ -44,13 +59,17 @@ const PSK_ASSIGNMENT = /(psk\s*[=:]\s*"?)[a-f0-9]{64}/gi
  * with every given secret, every crypt hash and every `psk=<hex>` replaced by <redacted>.
  */
 export function redactLines(lines: readonly string[], secrets: readonly string[] = []): string[] {
-  const known = secrets.filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length)
   return lines.slice(-STATUS_LINES).map((line) => {
-    let out = line
-    for (const secret of known) out = out.split(secret).join('<redacted>')
-    out = out.replace(CRYPT_HASH, '<redacted>').replace(PSK_ASSIGNMENT, '$1<redacted>')
+    const out = redactText(line, secrets)
     return out.length > STATUS_LINE_LENGTH ? `${out.slice(0, STATUS_LINE_LENGTH - 1)}…` : out
   })
+}
+
+/** Pure: `text` with every given secret, every crypt hash and every `psk=<hex>` replaced by <redacted> (whole, not cut). */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text
+  for (const secret of secrets.filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(secret).join('<redacted>')
+  return out.replace(CRYPT_HASH, '<redacted>').replace(PSK_ASSIGNMENT, '$1<redacted>')
 }
 
 /**

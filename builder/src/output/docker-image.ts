@@ -195,13 +195,13 @@ export function localReference(tag: string): string {
   return `${repo}:${version}`
 }
 
-function splitReference(reference: string): [string, string] {
+export function splitReference(reference: string): [string, string] {
   const colon = reference.lastIndexOf(':')
   return colon > reference.lastIndexOf('/') ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, 'latest']
 }
 
 /** Credentials for `registry` from the Docker CLI's config (`docker login`), when it has them. */
-function registryAuth(registry: string): Docker.AuthConfig | undefined {
+export function registryAuth(registry: string): Docker.AuthConfig | undefined {
   const file = path.join(process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), 'config.json')
   if (!existsSync(file)) return undefined
   const host = registry.split('/')[0]!

@@ -4,6 +4,7 @@
  * after a number of response bytes, then refuse new ones until told otherwise.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
+import type { EventEmitter } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -17,7 +18,15 @@ export interface TestS3 {
   dir: string
   /** A client for this server (path style, the s3rver keys, checksums only when required). */
   client(options?: CloudS3Options): S3Client
+  /** Calls `listener` for each S3 event notification s3rver raises (ObjectCreated:Put/Post/Copy, ObjectRemoved:Delete); returns the unsubscribe. */
+  onEvent(listener: (event: S3EventRecord) => void): () => void
   close(): Promise<void>
+}
+
+/** The fields of an S3 event notification record the tests read. */
+export interface S3EventRecord {
+  eventName: string
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string } }
 }
 
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
@@ -32,6 +41,13 @@ export async function startS3(buckets: string[]): Promise<TestS3> {
     endpoint,
     dir,
     client: (options = {}) => createS3Client({ region: 'us-east-1', endpoint, credentials: S3RVER_CREDENTIALS, ...options }),
+    onEvent: (listener) => {
+      const handler = (event: { Records: S3EventRecord[] }) => event.Records.forEach(listener)
+      // s3rver is a Koa app (an EventEmitter), though its types do not say so.
+      const emitter = server as unknown as EventEmitter
+      emitter.on('event', handler)
+      return () => void emitter.off('event', handler)
+    },
     close: async () => {
       await server.close()
       await rm(dir, { recursive: true, force: true })

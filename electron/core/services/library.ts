@@ -1,4 +1,4 @@
-/** The images in the output folder (built here or downloaded): size, SHA256 and build info from the files beside each. */
+/** The images in the output folder (built here or downloaded from a cloud build): size, SHA256 and build info from the files beside each. */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { LibraryImage, Output } from '../../common/contract'
@@ -14,10 +14,14 @@ export async function listLibrary(dir: string): Promise<Output<'library.list'>> 
     if (!info?.isFile()) continue
     const sha = await readFile(`${full}.sha256`, 'utf8').catch(() => null)
     const base = name.replace(IMAGE, '')
-    // One buildinfo.json per folder (the last build's): it belongs to this image only if it names it.
-    const info2 = await readFile(path.join(dir, 'buildinfo.json'), 'utf8')
-      .then((text) => JSON.parse(text) as { name?: unknown })
-      .catch(() => null)
+    // A downloaded image has its own <base>.buildinfo.json; a local build writes one buildinfo.json
+    // per folder (the last build's): either belongs to this image only if it names it.
+    const readInfo = (file: string) =>
+      readFile(path.join(dir, file), 'utf8')
+        .then((text) => JSON.parse(text) as { name?: unknown })
+        .catch(() => null)
+    const own = await readInfo(`${base}.buildinfo.json`)
+    const info2 = own?.name === base ? own : await readInfo('buildinfo.json')
     const buildInfo = info2?.name === base ? info2 : null
     images.push({ path: full, name, bytes: info.size, modified: info.mtime.toISOString(), sha256: sha?.trim().split(/\s+/)[0] ?? null, buildInfo })
   }

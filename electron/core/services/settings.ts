@@ -15,6 +15,7 @@ export function defaultSettings(dir: string): Settings {
     notifyWhenDone: true,
     recentSources: [],
     releases: OFFICIAL_RELEASES,
+    cloud: { region: null, profile: null, bucket: null, stack: null, endpoint: null },
   }
 }
 

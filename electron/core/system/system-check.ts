@@ -1,6 +1,7 @@
 /** Which of Orchard's capabilities can run here, and what is missing for the others. */
 import { randomUUID } from 'node:crypto'
-import type { Capability, CapabilityId, ProbeResult, SystemCheck } from '../../common/contract'
+import type { Capability, CapabilityId, CloudSettings, ProbeResult, SystemCheck } from '../../common/contract'
+import { awsCredentialChain, cloudRegion, cloudTarget } from './cloud-probes'
 import * as probes from './probes'
 
 interface ProbeSpec {
@@ -16,7 +17,13 @@ interface CapabilitySpec {
 const need = (run: ProbeSpec['run']): ProbeSpec => ({ run, required: true })
 const nice = (run: ProbeSpec['run']): ProbeSpec => ({ run, required: false })
 
-const CAPABILITIES: CapabilitySpec[] = [
+/** What the probes need from the app besides the machine. */
+export interface CheckContext {
+  /** The saved cloud settings (profile, region, bucket/stack, endpoint). */
+  cloud?: () => Promise<CloudSettings>
+}
+
+const capabilities = (context: CheckContext): CapabilitySpec[] => [
   {
     id: 'quickBuild',
     label: 'Quick build (in-process, no root, no Docker)',
@@ -30,7 +37,11 @@ const CAPABILITIES: CapabilitySpec[] = [
   {
     id: 'cloud',
     label: 'Cloud build (AWS)',
-    probes: [need(() => probes.awsCredentials()), nice(() => probes.awsRegion())],
+    probes: [
+      need(async () => awsCredentialChain(await context.cloud?.())),
+      need(async () => cloudRegion(await context.cloud?.())),
+      need(async () => cloudTarget(await context.cloud?.())),
+    ],
   },
   {
     id: 'flash',
@@ -51,10 +62,10 @@ const CAPABILITIES: CapabilitySpec[] = [
 export type ProbeListener = (checkId: string, capability: CapabilityId, probe: ProbeResult) => void
 
 /** Runs every probe at once; `onProbe` hears each result as it arrives. */
-export async function runSystemCheck(onProbe?: ProbeListener): Promise<SystemCheck> {
+export async function runSystemCheck(onProbe?: ProbeListener, context: CheckContext = {}): Promise<SystemCheck> {
   const checkId = randomUUID()
-  const capabilities = await Promise.all(
-    CAPABILITIES.map(async (spec): Promise<Capability> => {
+  const checked = await Promise.all(
+    capabilities(context).map(async (spec): Promise<Capability> => {
       const results = await Promise.all(
         spec.probes.map(async ({ run, required }) => {
           const probe: ProbeResult = { ...(await settle(run)), required }
@@ -65,7 +76,7 @@ export async function runSystemCheck(onProbe?: ProbeListener): Promise<SystemChe
       return { id: spec.id, label: spec.label, ready: results.every((probe) => probe.ok || !probe.required), probes: results }
     }),
   )
-  return { checkId, checkedAt: new Date().toISOString(), capabilities }
+  return { checkId, checkedAt: new Date().toISOString(), capabilities: checked }
 }
 
 /** A probe that throws is a failed probe, not a failed check. */

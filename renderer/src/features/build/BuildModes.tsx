@@ -25,7 +25,12 @@ export const CHOICES: Choice[] = [
     detail: 'The full build inside the builder container; ARM steps run in a Docker build under qemu. Needs Docker.',
     capability: 'dockerBuild',
   },
-  { id: 'cloud', label: 'Cloud (AWS)', detail: 'Upload to your stack; CodeBuild runs the same builder.', capability: 'cloud', missing: 'Cloud builds arrive with the Cloud issue.' },
+  {
+    id: 'cloud',
+    label: 'Cloud (AWS)',
+    detail: 'Upload the sealed recipe to your stack; CodeBuild runs the same builder, then download the verified image. Needs AWS credentials and the cloud settings below.',
+    capability: 'cloud',
+  },
 ]
 
 /** What builds.start gets for a choice (cloud builds go elsewhere). */

@@ -1,0 +1,203 @@
+/**
+ * For tests: CodePipeline and CodeBuild played locally, so the real builder/buildspec.yml
+ * is what runs. `startPipeline` listens to an s3rver for the put (or copy) of `build.zip`
+ * (the S3 source action's trigger; one run at a time, as the stack's QUEUED pipeline),
+ * fetches it, unzips it into a fresh source folder (as CodeBuild does with the source
+ * artifact) and runs the buildspec found at its root with `runBuildspec`.
+ *
+ * `runBuildspec` follows CodeBuild's rules for a version 0.2 buildspec
+ * (docs: "Build phase transitions", "Buildspec reference"):
+ *   - phases in the order install, pre_build, build, post_build; each phase's commands in
+ *     order with `env.shell` (bash here) in $CODEBUILD_SRC_DIR; the first failing command
+ *     ends its phase;
+ *   - a phase's `finally` commands run after its commands, failed or not;
+ *   - after a failure CODEBUILD_BUILD_SUCCEEDING is 0;
+ *   - a failed install or pre_build skips every later phase (CodeBuild goes on to
+ *     FINALIZING); a failed build still runs post_build; a failed post_build fails the build.
+ * Differences, on purpose: each command runs in its own bash (CodeBuild 0.2 keeps one shell
+ * across commands, so `cd` and exports carry over; the Orchard buildspec relies on neither),
+ * `runtime-versions` is not acted on (this machine's Node runs), and keys this harness does
+ * not know (on-failure, run-as, reports, artifacts, cache …) are refused rather than ignored.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3'
+import { spawn, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import YAML from 'yaml'
+import { S3RVER_CREDENTIALS, type TestS3 } from './s3'
+
+export const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
+export type PhaseName = (typeof PHASES)[number]
+const PHASE_KEYS = new Set(['commands', 'finally', 'runtime-versions'])
+const TOP_KEYS = new Set(['version', 'env', 'phases'])
+
+export interface PhaseRun {
+  name: PhaseName
+  status: 'SUCCEEDED' | 'FAILED' | 'SKIPPED'
+  /** Each command run, with its exit code. */
+  commands: { command: string; exitCode: number; finally: boolean }[]
+}
+
+export interface BuildspecRun {
+  succeeded: boolean
+  phases: PhaseRun[]
+  /** Every command's stdout and stderr, in order. */
+  output: string
+}
+
+/** Runs a buildspec's phases in `srcDir` as CodeBuild would (see the header for the rules). */
+export async function runBuildspec(options: { buildspec: string; srcDir: string; env: NodeJS.ProcessEnv; onOutput?: (text: string) => void }): Promise<BuildspecRun> {
+  const spec = YAML.parse(options.buildspec) as { version?: unknown; env?: { shell?: string; variables?: Record<string, string> }; phases?: Record<string, Record<string, unknown>> }
+  if (String(spec?.version) !== '0.2') throw new Error(`This harness runs buildspec version 0.2, not ${String(spec?.version)}`)
+  for (const key of Object.keys(spec)) if (!TOP_KEYS.has(key)) throw new Error(`The harness does not support the buildspec key "${key}"`)
+  for (const key of Object.keys(spec.env ?? {})) if (key !== 'shell' && key !== 'variables') throw new Error(`The harness does not support env.${key}`)
+  const shell = spec.env?.shell ?? 'sh'
+  const env: NodeJS.ProcessEnv = { ...options.env, ...spec.env?.variables, CODEBUILD_SRC_DIR: options.srcDir, CODEBUILD_BUILD_SUCCEEDING: '1' }
+  let output = ''
+  const phases: PhaseRun[] = []
+  let failedAt: PhaseName | null = null
+
+  for (const name of PHASES) {
+    const phase = spec.phases?.[name]
+    if (!phase) continue
+    for (const key of Object.keys(phase)) if (!PHASE_KEYS.has(key)) throw new Error(`The harness does not support phases.${name}.${key}`)
+    const run: PhaseRun = { name, status: 'SUCCEEDED', commands: [] }
+    phases.push(run)
+    if (failedAt && !(name === 'post_build' && failedAt === 'build')) {
+      run.status = 'SKIPPED'
+      continue
+    }
+    const exec = async (command: string, isFinally: boolean) => {
+      const exitCode = await new Promise<number>((resolve, reject) => {
+        const child = spawn(shell, ['-c', command], { cwd: options.srcDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+        const take = (data: Buffer) => {
+          output += data.toString()
+          options.onOutput?.(data.toString())
+        }
+        child.stdout.on('data', take)
+        child.stderr.on('data', take)
+        child.on('error', reject)
+        child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+      })
+      run.commands.push({ command, exitCode, finally: isFinally })
+      if (exitCode !== 0) {
+        run.status = 'FAILED'
+        failedAt ??= name
+        env.CODEBUILD_BUILD_SUCCEEDING = '0'
+      }
+      return exitCode === 0
+    }
+    for (const command of (phase.commands as string[] | undefined) ?? []) {
+      if (!(await exec(command, false))) break
+    }
+    for (const command of (phase.finally as string[] | undefined) ?? []) {
+      if (!(await exec(command, true))) break
+    }
+  }
+  return { succeeded: failedAt === null, phases, output }
+}
+
+const ORCHARD_JS = fileURLToPath(new URL('../../../bin/orchard.js', import.meta.url))
+
+/**
+ * A folder for PATH: `orchard` running this checkout's bin/orchard.js (so the buildspec's
+ * install phase finds it and installs nothing), and apt-get, yum and update-binfmts that
+ * refuse (a test never installs packages or changes binfmt on the host).
+ */
+export async function harnessBin(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  const write = async (name: string, text: string) => {
+    await writeFile(path.join(dir, name), text)
+    await chmod(path.join(dir, name), 0o755)
+  }
+  await write('orchard', `#!/bin/sh\nexec '${process.execPath}' '${ORCHARD_JS}' "$@"\n`)
+  for (const tool of ['apt-get', 'yum', 'dnf', 'update-binfmts']) {
+    await write(tool, `#!/bin/sh\necho "test harness: will not run ${tool} $*: this machine should have what the build needs" >&2\nexit 1\n`)
+  }
+  return dir
+}
+
+export interface PipelineRun {
+  number: number
+  executionId: string
+  srcDir: string
+  result: BuildspecRun
+}
+
+export interface LocalPipeline {
+  /** The next run's result (runs are one at a time, in upload order). */
+  next(): Promise<PipelineRun>
+  close(): Promise<void>
+}
+
+/**
+ * Plays the stack's pipeline on `s3`: each ObjectCreated event for `bucket`/build.zip
+ * starts a run. `env`: the CodeBuild project's variables (ORCHARD_BUILD_MODE …) and
+ * anything else the build needs (ORCHARD_CACHE_DIR).
+ */
+export async function startPipeline(options: { s3: TestS3; bucket: string; workDir: string; env?: NodeJS.ProcessEnv; onOutput?: (text: string) => void }): Promise<LocalPipeline> {
+  const { s3, bucket, workDir } = options
+  const bin = await harnessBin(path.join(workDir, 'bin'))
+  const client = s3.client()
+  const results: Promise<PipelineRun>[] = []
+  let taken = 0
+  let queue: Promise<unknown> = Promise.resolve()
+  let number = 0
+  const unsubscribe = s3.onEvent((record) => {
+    if (!record.eventName.startsWith('ObjectCreated:') || record.s3.bucket.name !== bucket || record.s3.object.key !== 'build.zip') return
+    const runNumber = ++number
+    const run = queue.then(async (): Promise<PipelineRun> => {
+      const executionId = randomUUID()
+      const runDir = path.join(workDir, `run-${runNumber}`)
+      const srcDir = path.join(runDir, 'src')
+      await mkdir(srcDir, { recursive: true })
+      // The source action's copy of build.zip, then CodeBuild's unzip of it.
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'build.zip' }))
+      const zip = path.join(runDir, 'build.zip')
+      await writeFile(zip, await object.Body!.transformToByteArray())
+      const unzip = spawnSync('unzip', ['-q', zip, '-d', srcDir], { encoding: 'utf8' })
+      if (unzip.status !== 0) throw new Error(`unzip failed: ${unzip.stderr}`)
+      const env: NodeJS.ProcessEnv = {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: process.env.HOME,
+        TMPDIR: process.env.TMPDIR,
+        // CodeBuild's own variables.
+        CODEBUILD_BUILD_ID: `orchard-build:${randomUUID()}`,
+        CODEBUILD_BUILD_NUMBER: String(runNumber),
+        CODEBUILD_RESOLVED_SOURCE_VERSION: object.VersionId ?? object.ETag?.replaceAll('"', '') ?? '',
+        CODEBUILD_INITIATOR: `codepipeline/orchard`,
+        AWS_REGION: 'us-east-1',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        // The build role's credentials, here s3rver's, and the endpoint the SDK reads.
+        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        // The project's variables (orchard-pipeline.yaml) and the pipeline's.
+        ORCHARD_BUCKET: bucket,
+        ORCHARD_BUILD_MODE: 'auto',
+        ORCHARD_ARCH: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+        ORCHARD_PIPELINE_EXECUTION_ID: executionId,
+        ...options.env,
+      }
+      const buildspec = await readFile(path.join(srcDir, 'buildspec.yml'), 'utf8')
+      const result = await runBuildspec({ buildspec, srcDir, env, onOutput: options.onOutput })
+      return { number: runNumber, executionId, srcDir, result }
+    })
+    queue = run.catch(() => {})
+    results.push(run)
+  })
+  return {
+    next: async () => {
+      const index = taken++
+      while (!results[index]) await new Promise((resolve) => setTimeout(resolve, 50))
+      return results[index]!
+    },
+    close: async () => {
+      unsubscribe()
+      await queue
+      client.destroy()
+    },
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * Cloud builds from the app: the S3 side is builder/src/cloud (client, build.zip, status,
+ * verified downloads); this service runs it in the background with contract events.
+ *
+ *   check     HeadBucket with the current settings and the AWS default chain → ok, or the specific error
+ *   start     packs build.zip (the recipe sealed: no plaintext secret leaves the machine), uploads it
+ *             (cloud.progress stage upload), then follows builds/<id>/status.json (stage build)
+ *             until it has a result (cloud.finished)
+ *   list      every build in the bucket with its result
+ *   download  a succeeded build's image into the library, verified and resumable
+ *             (download.progress, download.finished); a cancelled one keeps its partial file
+ *   cancel    an upload (the build never starts), a follow (the build goes on in the cloud) or a download
+ *
+ * Settings never hold credentials: a client is made for each piece of work from the saved
+ * region/profile/endpoint, so the default chain is read afresh (a new `aws sso login` counts).
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { randomUUID } from 'node:crypto'
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { newBuildId, packBuildZip, uploadBuildZip } from '../../../builder/src/cloud/build-zip'
+import { downloadVerified, type DownloadProgress as S3DownloadProgress, type DownloadResult } from '../../../builder/src/cloud/download'
+import { createS3Client, s3Call, translateS3Error } from '../../../builder/src/cloud/s3'
+import { buildPrefix, checkBuildId, followStatus, listBuilds, readStatus, type BuildStatus } from '../../../builder/src/cloud/status'
+import { loadRecipe } from '../../../builder/src/recipe/load'
+import type { CloudBuildStatus, CloudSettings, DownloadedImage, Input, Output, Settings } from '../../common/contract'
+import { OrchardError } from '../../common/errors'
+import { errorShape } from '../errors'
+import type { EventBus } from '../events'
+
+/** Upload progress arrives per part; a few updates a second are plenty. */
+const PROGRESS_INTERVAL_MS = 200
+/** The longest cloud.check may take (credentials, the stack, the bucket) before it says so. */
+const CHECK_TIMEOUT_MS = 15_000
+
+export interface CloudServiceOptions {
+  /** The saved settings (the cloud block and the output folder). */
+  settings: () => Promise<Settings>
+  /** How often a followed status is polled (ms): tests shorten it. Default: followStatus's 1 s growing to 15 s. */
+  poll?: { minInterval?: number; maxInterval?: number }
+}
+
+export interface CloudService {
+  check(input: Input<'cloud.check'>): Promise<Output<'cloud.check'>>
+  start(input: Input<'cloud.start'>): Promise<Output<'cloud.start'>>
+  list(): Promise<Output<'cloud.list'>>
+  download(input: Input<'cloud.download'>): Promise<Output<'cloud.download'>>
+  cancel(input: Input<'cloud.cancel'>): Output<'cloud.cancel'>
+  /** Resolves when every upload, follow and download has ended (for shutdown and tests). */
+  idle(): Promise<void>
+}
+
+/** Where the work goes: a client for the bucket, made from the settings. */
+export interface CloudTarget {
+  client: S3Client
+  bucket: string
+  region: string | undefined
+  endpoint: string | undefined
+}
+
+const clean = (value: string | null | undefined) => value?.trim() || undefined
+
+/** Pure: the cloud settings with blank fields as unset. */
+export function normalizeCloud(cloud: CloudSettings) {
+  return { region: clean(cloud.region), profile: clean(cloud.profile), bucket: clean(cloud.bucket), stack: clean(cloud.stack), endpoint: clean(cloud.endpoint) }
+}
+
+/** The stack's data bucket, from its `BucketName` output. */
+async function bucketOfStack(stack: string, options: { region?: string; profile?: string }, signal?: AbortSignal): Promise<string> {
+  const cfn = new CloudFormationClient({ ...(options.region && { region: options.region }), ...(options.profile && { profile: options.profile }) })
+  try {
+    const answer = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal })
+    const bucket = answer.Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'BucketName')?.OutputValue
+    if (!bucket) throw new OrchardError('CLOUD_NOT_FOUND', `The stack ${stack} has no BucketName output: is it an Orchard stack (builder/cloudformation/orchard-pipeline.yaml), and is it created yet?`, { missing: 'bucket', stack })
+    return bucket
+  } catch (error) {
+    if (error instanceof OrchardError) throw error
+    const { name = '', message = '' } = error as { name?: string; message?: string }
+    if (name === 'ValidationError' && /does not exist/i.test(message)) {
+      throw new OrchardError('CLOUD_NOT_FOUND', `There is no stack ${stack} in this account and region: check the stack name and the region, or give the bucket name.`, { missing: 'stack', stack })
+    }
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+      throw new OrchardError('CLOUD_ACCESS_DENIED', `Access denied: the AWS credentials in use may not read the stack ${stack}. They need cloudformation:DescribeStacks, or give the bucket name instead.`, { action: 'DescribeStacks', stack })
+    }
+    throw translateS3Error(error, { action: 'DescribeStacks', bucket: stack, region: options.region, profile: options.profile })
+  } finally {
+    cfn.destroy()
+  }
+}
+
+/** The client and bucket the settings name; fails (INVALID_INPUT) when they name no bucket. */
+export async function resolveTarget(cloud: CloudSettings, signal?: AbortSignal): Promise<CloudTarget> {
+  const { region, profile, bucket, stack, endpoint } = normalizeCloud(cloud)
+  if (!bucket && !stack) throw new OrchardError('INVALID_INPUT', 'No cloud bucket or stack is set: enter the stack name (or its bucket) in the cloud settings.')
+  if (!bucket && endpoint) throw new OrchardError('INVALID_INPUT', 'With a custom S3 endpoint, give the bucket name: a stack name is looked up in AWS CloudFormation.')
+  const resolved = bucket ?? (await bucketOfStack(stack!, { region, profile }, signal))
+  return { client: createS3Client({ region, profile, endpoint }), bucket: resolved, region, endpoint }
+}
+
+/** Pure: the image of a build among its keys: `<name>.img.xz`, else `<name>.img`. */
+export function imageKey(keys: readonly string[]): string | null {
+  const images = keys.filter((key) => /\.img(\.xz)?$/.test(key)).sort()
+  return images.find((key) => key.endsWith('.img.xz')) ?? images[0] ?? null
+}
+
+async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = []
+  let token: string | undefined
+  do {
+    const page = await s3Call(client, { action: 'ListObjectsV2', bucket, key: prefix }, () =>
+      client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token && { ContinuationToken: token }) })),
+    )
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key)
+    token = page.IsTruncated ? page.NextContinuationToken : undefined
+  } while (token)
+  return keys
+}
+
+/** buildinfo.json of a build, when it has a readable one. */
+async function fetchBuildInfo(client: S3Client, bucket: string, key: string): Promise<{ text: string; info: { name?: unknown; release?: { release?: unknown }; customizations?: unknown } } | null> {
+  try {
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    const text = await response.Body!.transformToString()
+    return { text, info: JSON.parse(text) as never }
+  } catch {
+    return null
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomUUID()}.partial`
+  await writeFile(temp, text)
+  await rename(temp, file)
+}
+
+const toContract = (status: BuildStatus): CloudBuildStatus => ({ ...status, lastLines: status.lastLines ?? [] })
+
+export function createCloudService(bus: EventBus, options: CloudServiceOptions): CloudService {
+  /** Uploads/follows by build id, downloads by download id. */
+  const running = new Map<string, { controller: AbortController; done: Promise<void>; dest?: string }>()
+
+  async function target(signal?: AbortSignal) {
+    return resolveTarget((await options.settings()).cloud, signal)
+  }
+
+  /**
+   * Runs `work` in the background under `id`; its final event is sent once the work is no
+   * longer cancellable, so a cancel after that event says there was nothing to cancel.
+   */
+  function track(id: string, controller: AbortController, work: () => Promise<() => void>, dest?: string) {
+    // Start after the call has answered, so the caller knows the id before any event.
+    const done = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .then((emitFinal) => {
+        running.delete(id)
+        emitFinal()
+      })
+      .finally(() => running.delete(id))
+    running.set(id, { controller, done, dest })
+  }
+
+  function throttled<T>(emit: (value: T) => void, isLast: (value: T) => boolean) {
+    let last = 0
+    return (value: T) => {
+      const now = Date.now()
+      if (!isLast(value) && now - last < PROGRESS_INTERVAL_MS) return
+      last = now
+      emit(value)
+    }
+  }
+
+  return {
+    async check({ settings }) {
+      const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS)
+      try {
+        const cloud = settings ?? (await options.settings()).cloud
+        const { client, bucket, endpoint } = await resolveTarget(cloud, signal)
+        try {
+          // Waits for the credentials too: none, an expired SSO session, refused keys all end here.
+          await s3Call(client, { action: 'HeadBucket', bucket }, () => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }))
+          return { ok: true, bucket, region: (await client.config.region().catch(() => undefined)) ?? '', endpoint: endpoint ?? null }
+        } finally {
+          client.destroy()
+        }
+      } catch (error) {
+        if (signal.aborted) {
+          return { ok: false, error: { code: 'CLOUD_FAILED', message: `No answer from AWS within ${CHECK_TIMEOUT_MS / 1000} s: check the network, the endpoint and the region.`, detail: { network: 'timeout' } } }
+        }
+        return { ok: false, error: errorShape(error) }
+      }
+    },
+
+    async start({ recipePath }) {
+      const loaded = await loadRecipe(recipePath) // a bad recipe fails the call itself
+      const { client, bucket } = await target() // so does a missing bucket/stack setting
+      const buildId = newBuildId()
+      const controller = new AbortController()
+      const { signal } = controller
+      let uploaded = false
+      let lastStatus: CloudBuildStatus | undefined
+      const uploadProgress = throttled<{ bytes: number; total: number }>(
+        ({ bytes, total }) => bus.emit('cloud.progress', { buildId, stage: 'upload', bytes, total }),
+        ({ bytes, total }) => bytes === 0 || bytes >= total,
+      )
+      track(buildId, controller, async () => {
+        const work = await mkdtemp(path.join(os.tmpdir(), 'orchard-cloud-'))
+        try {
+          const packed = await packBuildZip(loaded, { dest: path.join(work, 'build.zip'), id: buildId })
+          uploadProgress({ bytes: 0, total: packed.bytes })
+          await uploadBuildZip({ client, bucket, packed, signal, onProgress: uploadProgress })
+          uploaded = true
+          await rm(work, { recursive: true, force: true })
+          for await (const status of followStatus({ client, bucket, id: buildId, signal, ...options.poll })) {
+            lastStatus = toContract(status)
+            bus.emit('cloud.progress', { buildId, stage: 'build', status: lastStatus })
+          }
+          if (lastStatus?.result === 'succeeded') {
+            const status = lastStatus
+            return () => bus.emit('cloud.finished', { buildId, ok: true, status })
+          }
+          const message = `The cloud build failed${lastStatus?.phase ? ` in ${lastStatus.phase}` : ''}: ${lastStatus?.error ?? 'no reason given (see build.log in the bucket)'}`
+          const error = { code: 'CLOUD_FAILED' as const, message, detail: { buildFailed: true, phase: lastStatus?.phase } }
+          const status = lastStatus
+          return () => bus.emit('cloud.finished', { buildId, ok: false, error, ...(status && { status }) })
+        } catch (error) {
+          let shape = errorShape(error)
+          if (shape.code === 'CANCELLED' && uploaded) {
+            shape = { code: 'CANCELLED', message: `Stopped following build ${buildId}: it goes on in the cloud (see Cloud builds to download it later).`, detail: { following: true } }
+          }
+          const status = lastStatus
+          return () => bus.emit('cloud.finished', { buildId, ok: false, error: shape, ...(status && { status }) })
+        } finally {
+          await rm(work, { recursive: true, force: true })
+          client.destroy()
+        }
+      })
+      return { buildId }
+    },
+
+    async list() {
+      const { client, bucket } = await target()
+      try {
+        const builds = await listBuilds({ client, bucket })
+        return { builds: builds.map((build) => ({ id: build.id, result: build.result, status: build.status && toContract(build.status) })) }
+      } finally {
+        client.destroy()
+      }
+    },
+
+    async download({ buildId, outDir }) {
+      checkBuildId(buildId)
+      const settings = await options.settings()
+      const { client, bucket } = await resolveTarget(settings.cloud)
+      const prefix = buildPrefix(buildId)
+      let key: string | null
+      try {
+        key = imageKey(await listKeys(client, bucket, prefix))
+        if (!key) {
+          const status = await readStatus(client, bucket, buildId)
+          const state = !status ? 'does not exist (or has no status)' : status.result ? `ended with result ${status.result}` : `is still running (${status.phase})`
+          throw new OrchardError('NOT_FOUND', `Build ${buildId} has no image to download: it ${state}.`, { buildId, result: status?.result ?? null })
+        }
+      } catch (error) {
+        client.destroy()
+        throw error
+      }
+      const dir = path.resolve(outDir ?? settings.outDir)
+      const dest = path.join(dir, path.posix.basename(key))
+      // The same image already on its way there: that download is the answer.
+      for (const [id, work] of running) if (work.dest === dest) return (client.destroy(), { downloadId: id })
+      const downloadId = randomUUID()
+      const controller = new AbortController()
+      const progress = throttled<S3DownloadProgress>(
+        ({ bytes, total, speed, etaSeconds }) => bus.emit('download.progress', { downloadId, buildId, bytes, total, speed, etaSeconds }),
+        ({ bytes, total }) => bytes >= total,
+      )
+      track(
+        downloadId,
+        controller,
+        async () => {
+          try {
+            await mkdir(dir, { recursive: true })
+            const result: DownloadResult = await downloadVerified({ client, bucket, key, dest, signal: controller.signal, onProgress: progress })
+            const name = path.basename(dest)
+            // What the library reads beside an image: its SHA256 and, when the build has one, its build info.
+            await writeAtomically(`${dest}.sha256`, `${result.sha256}  ${name}\n`)
+            const found = await fetchBuildInfo(client, bucket, `${prefix}buildinfo.json`)
+            if (found) await writeAtomically(path.join(dir, `${name.replace(/\.img(\.xz)?$/, '')}.buildinfo.json`), found.text)
+            const output: DownloadedImage = {
+              image: result.file,
+              sha256: result.sha256,
+              bytes: result.bytes,
+              resumedFrom: result.resumedFrom,
+              release: typeof found?.info.release?.release === 'string' ? found.info.release.release : null,
+              customizations: Array.isArray(found?.info.customizations) ? found.info.customizations.filter((item): item is string => typeof item === 'string') : [],
+            }
+            return () => bus.emit('download.finished', { downloadId, buildId, ok: true, output })
+          } catch (error) {
+            const shape = errorShape(error)
+            return () => bus.emit('download.finished', { downloadId, buildId, ok: false, error: shape })
+          } finally {
+            client.destroy()
+          }
+        },
+        dest,
+      )
+      return { downloadId }
+    },
+
+    cancel({ id }) {
+      const work = running.get(id)
+      work?.controller.abort()
+      return { cancelled: Boolean(work) }
+    },
+
+    async idle() {
+      await Promise.all([...running.values()].map((work) => work.done))
+    },
+  }
+}
