@@ -144,7 +144,8 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
   const failed = events.find((event) => event.error)
   if (!failed) return
   const message = failed.error ?? ''
-  if (/exec format error/i.test(message)) {
+  // The runtime prints this in the step's output when the kernel has no handler for ARM binaries.
+  if (/exec format error/i.test([...tail, message].join('\n'))) {
     throw new BuildError(
       'UNAVAILABLE',
       `The Docker daemon cannot run ARM programs: register qemu with binfmt on its host (Debian/Ubuntu: apt-get install qemu-user-static binfmt-support; elsewhere: docker run --privileged --rm tonistiigi/binfmt --install arm64,arm). Docker said: ${message}`,
