@@ -2,8 +2,9 @@
  * A finished cloud build's outputs, found and fetched: `findBuildOutputs` lists
  * builds/<id>/ for its image; `downloadBuild` fetches the .img.xz verified against its
  * published .sha256 (parallel ranged GETs, resumable: download.ts) and beside it the
- * small files (the uncompressed image's .sha256, buildinfo.json), each renamed into
- * place only when complete.
+ * small files (the uncompressed image's .sha256, buildinfo.json; or, for the app's
+ * library, the .img.xz's .sha256 and <name>.buildinfo.json), each renamed into place
+ * only when complete.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { randomUUID } from 'node:crypto'
@@ -55,10 +56,15 @@ export interface DownloadedBuild {
   sha256: string
   bytes: number
   resumedFrom: number
-  /** <name>.img.sha256 (of the uncompressed image) and buildinfo.json, when published. */
+  /** <name>.img.sha256 (of the uncompressed image) and buildinfo.json (<name>.buildinfo.json with `beside: 'library'`), when published. */
   imageChecksumFile: string | null
   buildInfoFile: string | null
+  /** With `beside: 'library'`: <name>.img.xz.sha256, the verified SHA256 of the image. */
+  checksumFile?: string
 }
+
+/** Pure: where `downloadBuild` puts a build's image in `outDir`. */
+export const imageFile = (outDir: string, outputs: BuildOutputs) => path.join(path.resolve(outDir), path.basename(outputs.keys.image))
 
 /** Downloads build `id`'s image into `outDir` as <name>.img.xz, SHA256-verified, with its small files. */
 export async function downloadBuild(options: {
@@ -66,16 +72,24 @@ export async function downloadBuild(options: {
   bucket: string
   id: string
   outDir: string
+  /** The build's outputs when `findBuildOutputs` already found them (not listed again). */
+  outputs?: BuildOutputs
+  /**
+   * What goes beside the image: `build` (default) the build's own small files under their
+   * names (<name>.img.sha256, buildinfo.json); `library` what the app's library reads beside
+   * each image, named so that many share a folder: <image>.sha256 and <name>.buildinfo.json.
+   */
+  beside?: 'build' | 'library'
   onProgress?: (progress: DownloadProgress) => void
   signal?: AbortSignal
   partSize?: number
   concurrency?: number
 }): Promise<DownloadedBuild> {
   const { client, bucket, id, signal } = options
-  const outputs = await findBuildOutputs(client, bucket, id)
+  const outputs = options.outputs ?? (await findBuildOutputs(client, bucket, id))
   const outDir = path.resolve(options.outDir)
   await mkdir(outDir, { recursive: true })
-  const dest = path.join(outDir, path.basename(outputs.keys.image))
+  const dest = imageFile(outDir, outputs)
   const result: DownloadResult = await downloadVerified({
     client,
     bucket,
@@ -86,13 +100,10 @@ export async function downloadBuild(options: {
     ...(options.partSize && { partSize: options.partSize }),
     ...(options.concurrency && { concurrency: options.concurrency }),
   })
-  const small = async (key: string): Promise<string | null> => {
-    if (!outputs.all.includes(key)) return null
-    const file = path.join(outDir, path.basename(key))
-    const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
+  const place = async (file: string, data: string | Uint8Array): Promise<string> => {
     const temp = `${file}.${randomUUID()}.partial`
     try {
-      await writeFile(temp, await response.Body!.transformToByteArray())
+      await writeFile(temp, data)
       await rename(temp, file)
     } catch (error) {
       await rm(temp, { force: true })
@@ -100,7 +111,19 @@ export async function downloadBuild(options: {
     }
     return file
   }
+  const small = async (key: string, name = path.basename(key)): Promise<string | null> => {
+    if (!outputs.all.includes(key)) return null
+    const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
+    return place(path.join(outDir, name), await response.Body!.transformToByteArray())
+  }
+  const downloaded = { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom }
+  if (options.beside === 'library') {
+    const checksumFile = await place(`${dest}.sha256`, `${result.sha256}  ${path.basename(dest)}\n`)
+    // The image is in place and verified: build info that cannot be fetched is left out, not a failure.
+    const buildInfoFile = await small(outputs.keys.buildInfo, `${outputs.name}.buildinfo.json`).catch(() => null)
+    return { ...downloaded, imageChecksumFile: null, buildInfoFile, checksumFile }
+  }
   const imageChecksumFile = await small(outputs.keys.imageChecksum)
   const buildInfoFile = await small(outputs.keys.buildInfo)
-  return { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom, imageChecksumFile, buildInfoFile }
+  return { ...downloaded, imageChecksumFile, buildInfoFile }
 }

@@ -1,8 +1,8 @@
 /**
  * The cloud stack (builder/cloudformation/orchard-pipeline.yaml) through CloudFormation:
  * `deployStack` creates or updates it and waits; `stackOutputs` reads its outputs, so the
- * CLI can find the data bucket from the stack name. Failures become BuildErrors with the
- * CLOUD_* codes S3 uses.
+ * CLI and the app's cloud service can find the data bucket from the stack name. Failures
+ * become BuildErrors with the CLOUD_* codes S3 uses.
  */
 import {
   CloudFormationClient,
@@ -48,8 +48,8 @@ export function checkStackName(name: string): void {
   }
 }
 
-/** Pure: a CloudFormation failure → the BuildError a person can act on. */
-export function translateCloudFormationError(thrown: unknown, action: string, stack: string): BuildError {
+/** Pure: a CloudFormation failure → the BuildError a person can act on (`profile`: the client's, for sign-in hints). */
+export function translateCloudFormationError(thrown: unknown, action: string, stack: string, profile?: string): BuildError {
   if (thrown instanceof BuildError) return thrown
   const error = (thrown ?? {}) as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }
   const name = error.name ?? 'Error'
@@ -65,22 +65,22 @@ export function translateCloudFormationError(thrown: unknown, action: string, st
     return new BuildError('CLOUD_FAILED', `CloudFormation refused ${action} on ${stack}: ${message}`, detail)
   }
   // Credentials, region and network problems read the same as for S3.
-  const translated = translateS3Error(thrown, { action, bucket: stack })
+  const translated = translateS3Error(thrown, { action, bucket: stack, ...(profile && { profile }) })
   if (translated.code !== 'CLOUD_FAILED' && translated.code !== 'CLOUD_NOT_FOUND' && translated.code !== 'CLOUD_ACCESS_DENIED') return translated
   return new BuildError('CLOUD_FAILED', `${action} ${stack} failed: ${name}: ${message}`, detail)
 }
 
-async function cfnCall<T>(action: string, stack: string, run: () => Promise<T>): Promise<T> {
+async function cfnCall<T>(client: CloudFormationClient, action: string, stack: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (error) {
-    throw translateCloudFormationError(error, action, stack)
+    throw translateCloudFormationError(error, action, stack, (client.config as { profile?: string }).profile)
   }
 }
 
-/** The stack's outputs (BucketName, PipelineName, …) and its status. */
-export async function stackOutputs(client: CloudFormationClient, stack: string): Promise<{ status: string; outputs: Record<string, string> }> {
-  const described = await cfnCall('DescribeStacks', stack, () => client.send(new DescribeStacksCommand({ StackName: stack })))
+/** The stack's outputs (BucketName, PipelineName, …) and its status; `signal` aborts the request (CANCELLED). */
+export async function stackOutputs(client: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<{ status: string; outputs: Record<string, string> }> {
+  const described = await cfnCall(client, 'DescribeStacks', stack, () => client.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal }))
   const found = described.Stacks?.[0]
   if (!found) throw new BuildError('CLOUD_NOT_FOUND', `The stack ${stack} does not exist in this account and region.`, { missing: 'stack', stack })
   const outputs = Object.fromEntries((found.Outputs ?? []).filter((output) => output.OutputKey).map((output) => [output.OutputKey!, output.OutputValue ?? '']))
@@ -88,8 +88,8 @@ export async function stackOutputs(client: CloudFormationClient, stack: string):
 }
 
 /** The data bucket of a deployed stack (its BucketName output). */
-export async function bucketOfStack(client: CloudFormationClient, stack: string): Promise<string> {
-  const { outputs, status } = await stackOutputs(client, stack)
+export async function bucketOfStack(client: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<string> {
+  const { outputs, status } = await stackOutputs(client, stack, signal)
   if (!outputs.BucketName) throw new BuildError('CLOUD_NOT_FOUND', `The stack ${stack} (${status}) has no BucketName output: is it an Orchard stack, and is it deployed?`, { missing: 'bucket', stack })
   return outputs.BucketName
 }
@@ -133,7 +133,7 @@ export async function deployStack(options: {
     if (exists) {
       options.onEvent?.(`updating stack ${stack}`)
       try {
-        await cfnCall('UpdateStack', stack, () => client.send(new UpdateStackCommand(input)))
+        await cfnCall(client, 'UpdateStack', stack, () => client.send(new UpdateStackCommand(input)))
       } catch (error) {
         if (error instanceof BuildError && /No updates are to be performed/i.test(error.message)) {
           const { status, outputs } = await stackOutputs(client, stack)
@@ -145,7 +145,7 @@ export async function deployStack(options: {
       await waitUntilStackUpdateComplete(waiter, { StackName: stack })
     } else {
       options.onEvent?.(`creating stack ${stack}`)
-      await cfnCall('CreateStack', stack, () => client.send(new CreateStackCommand({ ...input, OnFailure: 'ROLLBACK' })))
+      await cfnCall(client, 'CreateStack', stack, () => client.send(new CreateStackCommand({ ...input, OnFailure: 'ROLLBACK' })))
       action = 'created'
       await waitUntilStackCreateComplete(waiter, { StackName: stack })
     }

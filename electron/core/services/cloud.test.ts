@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { cloudRegion, cloudTarget } from '../system/cloud-probes'
-import { imageKey, normalizeCloud, resolveTarget } from './cloud'
+import { normalizeCloud, resolveTarget } from './cloud'
 
 const none = { region: null, profile: null, bucket: null, stack: null, endpoint: null }
 
 describe('cloud service, pure parts', () => {
-  it("picks a build's image: the .img.xz, else the .img, never a checksum", () => {
-    expect(imageKey(['builds/a/status.json', 'builds/a/k.img.sha256', 'builds/a/k.img.xz.sha256', 'builds/a/k.img.xz', 'builds/a/build.zip'])).toBe('builds/a/k.img.xz')
-    expect(imageKey(['builds/a/k.img', 'builds/a/k.img.sha256'])).toBe('builds/a/k.img')
-    expect(imageKey(['builds/a/status.json'])).toBeNull()
-  })
-
   it('treats blank settings as unset', () => {
     expect(normalizeCloud({ ...none, region: '  ', bucket: ' b ' })).toEqual({ region: undefined, profile: undefined, bucket: 'b', stack: undefined, endpoint: undefined })
   })

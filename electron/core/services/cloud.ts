@@ -14,16 +14,18 @@
  * Settings never hold credentials: a client is made for each piece of work from the saved
  * region/profile/endpoint, so the default chain is read afresh (a new `aws sso login` counts).
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { randomUUID } from 'node:crypto'
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { newBuildId, packBuildZip, uploadBuildZip } from '../../../builder/src/cloud/build-zip'
-import { downloadVerified, type DownloadProgress as S3DownloadProgress, type DownloadResult } from '../../../builder/src/cloud/download'
-import { createS3Client, s3Call, translateS3Error } from '../../../builder/src/cloud/s3'
-import { buildPrefix, checkBuildId, followStatus, listBuilds, readStatus, type BuildStatus } from '../../../builder/src/cloud/status'
+import type { DownloadProgress as S3DownloadProgress } from '../../../builder/src/cloud/download'
+import { downloadBuild, findBuildOutputs, imageFile, type BuildOutputs } from '../../../builder/src/cloud/results'
+import { createS3Client, s3Call } from '../../../builder/src/cloud/s3'
+import { bucketOfStack, createCloudFormationClient } from '../../../builder/src/cloud/stack'
+import { checkBuildId, followStatus, listBuilds, readStatus, type BuildStatus } from '../../../builder/src/cloud/status'
+import { BuildError } from '../../../builder/src/errors'
 import { loadRecipe } from '../../../builder/src/recipe/load'
 import type { CloudBuildStatus, CloudSettings, DownloadedImage, Input, Output, Settings } from '../../common/contract'
 import { OrchardError } from '../../common/errors'
@@ -67,72 +69,21 @@ export function normalizeCloud(cloud: CloudSettings) {
   return { region: clean(cloud.region), profile: clean(cloud.profile), bucket: clean(cloud.bucket), stack: clean(cloud.stack), endpoint: clean(cloud.endpoint) }
 }
 
-/** The stack's data bucket, from its `BucketName` output. */
-async function bucketOfStack(stack: string, options: { region?: string; profile?: string }, signal?: AbortSignal): Promise<string> {
-  const cfn = new CloudFormationClient({ ...(options.region && { region: options.region }), ...(options.profile && { profile: options.profile }) })
-  try {
-    const answer = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal })
-    const bucket = answer.Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === 'BucketName')?.OutputValue
-    if (!bucket) throw new OrchardError('CLOUD_NOT_FOUND', `The stack ${stack} has no BucketName output: is it an Orchard stack (builder/cloudformation/orchard-pipeline.yaml), and is it created yet?`, { missing: 'bucket', stack })
-    return bucket
-  } catch (error) {
-    if (error instanceof OrchardError) throw error
-    const { name = '', message = '' } = error as { name?: string; message?: string }
-    if (name === 'ValidationError' && /does not exist/i.test(message)) {
-      throw new OrchardError('CLOUD_NOT_FOUND', `There is no stack ${stack} in this account and region: check the stack name and the region, or give the bucket name.`, { missing: 'stack', stack })
-    }
-    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      throw new OrchardError('CLOUD_ACCESS_DENIED', `Access denied: the AWS credentials in use may not read the stack ${stack}. They need cloudformation:DescribeStacks, or give the bucket name instead.`, { action: 'DescribeStacks', stack })
-    }
-    throw translateS3Error(error, { action: 'DescribeStacks', bucket: stack, region: options.region, profile: options.profile })
-  } finally {
-    cfn.destroy()
-  }
-}
-
 /** The client and bucket the settings name; fails (INVALID_INPUT) when they name no bucket. */
 export async function resolveTarget(cloud: CloudSettings, signal?: AbortSignal): Promise<CloudTarget> {
   const { region, profile, bucket, stack, endpoint } = normalizeCloud(cloud)
   if (!bucket && !stack) throw new OrchardError('INVALID_INPUT', 'No cloud bucket or stack is set: enter the stack name (or its bucket) in the cloud settings.')
   if (!bucket && endpoint) throw new OrchardError('INVALID_INPUT', 'With a custom S3 endpoint, give the bucket name: a stack name is looked up in AWS CloudFormation.')
-  const resolved = bucket ?? (await bucketOfStack(stack!, { region, profile }, signal))
-  return { client: createS3Client({ region, profile, endpoint }), bucket: resolved, region, endpoint }
-}
-
-/** Pure: the image of a build among its keys: `<name>.img.xz`, else `<name>.img`. */
-export function imageKey(keys: readonly string[]): string | null {
-  const images = keys.filter((key) => /\.img(\.xz)?$/.test(key)).sort()
-  return images.find((key) => key.endsWith('.img.xz')) ?? images[0] ?? null
-}
-
-async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = []
-  let token: string | undefined
-  do {
-    const page = await s3Call(client, { action: 'ListObjectsV2', bucket, key: prefix }, () =>
-      client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token && { ContinuationToken: token }) })),
-    )
-    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key)
-    token = page.IsTruncated ? page.NextContinuationToken : undefined
-  } while (token)
-  return keys
-}
-
-/** buildinfo.json of a build, when it has a readable one. */
-async function fetchBuildInfo(client: S3Client, bucket: string, key: string): Promise<{ text: string; info: { name?: unknown; release?: { release?: unknown }; customizations?: unknown } } | null> {
-  try {
-    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-    const text = await response.Body!.transformToString()
-    return { text, info: JSON.parse(text) as never }
-  } catch {
-    return null
+  let resolved = bucket
+  if (!resolved) {
+    const cfn = createCloudFormationClient({ region, profile })
+    try {
+      resolved = await bucketOfStack(cfn, stack!, signal)
+    } finally {
+      cfn.destroy()
+    }
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.partial`
-  await writeFile(temp, text)
-  await rename(temp, file)
+  return { client: createS3Client({ region, profile, endpoint }), bucket: resolved, region, endpoint }
 }
 
 const toContract = (status: BuildStatus): CloudBuildStatus => ({ ...status, lastLines: status.lastLines ?? [] })
@@ -253,21 +204,22 @@ export function createCloudService(bus: EventBus, options: CloudServiceOptions):
       checkBuildId(buildId)
       const settings = await options.settings()
       const { client, bucket } = await resolveTarget(settings.cloud)
-      const prefix = buildPrefix(buildId)
-      let key: string | null
+      let outputs: BuildOutputs
       try {
-        key = imageKey(await listKeys(client, bucket, prefix))
-        if (!key) {
+        outputs = await findBuildOutputs(client, bucket, buildId)
+      } catch (error) {
+        try {
+          // No image published (yet): say whether the build is running, failed or unknown.
+          if (!(error instanceof BuildError && error.code === 'CLOUD_NOT_FOUND' && (error.detail as { missing?: string } | undefined)?.missing === 'key')) throw error
           const status = await readStatus(client, bucket, buildId)
           const state = !status ? 'does not exist (or has no status)' : status.result ? `ended with result ${status.result}` : `is still running (${status.phase})`
           throw new OrchardError('NOT_FOUND', `Build ${buildId} has no image to download: it ${state}.`, { buildId, result: status?.result ?? null })
+        } finally {
+          client.destroy()
         }
-      } catch (error) {
-        client.destroy()
-        throw error
       }
       const dir = path.resolve(outDir ?? settings.outDir)
-      const dest = path.join(dir, path.posix.basename(key))
+      const dest = imageFile(dir, outputs)
       // The same image already on its way there: that download is the answer.
       for (const [id, work] of running) if (work.dest === dest) return (client.destroy(), { downloadId: id })
       const downloadId = randomUUID()
@@ -281,20 +233,17 @@ export function createCloudService(bus: EventBus, options: CloudServiceOptions):
         controller,
         async () => {
           try {
-            await mkdir(dir, { recursive: true })
-            const result: DownloadResult = await downloadVerified({ client, bucket, key, dest, signal: controller.signal, onProgress: progress })
-            const name = path.basename(dest)
-            // What the library reads beside an image: its SHA256 and, when the build has one, its build info.
-            await writeAtomically(`${dest}.sha256`, `${result.sha256}  ${name}\n`)
-            const found = await fetchBuildInfo(client, bucket, `${prefix}buildinfo.json`)
-            if (found) await writeAtomically(path.join(dir, `${name.replace(/\.img(\.xz)?$/, '')}.buildinfo.json`), found.text)
+            // Beside the image, what the library reads: its SHA256 and, when the build has one, its build info.
+            const result = await downloadBuild({ client, bucket, id: buildId, outDir: dir, outputs, beside: 'library', signal: controller.signal, onProgress: progress })
+            type Info = { release?: { release?: unknown }; customizations?: unknown } | null
+            const info = result.buildInfoFile ? await readFile(result.buildInfoFile, 'utf8').then((text) => JSON.parse(text) as Info).catch(() => null) : null
             const output: DownloadedImage = {
-              image: result.file,
+              image: result.image,
               sha256: result.sha256,
               bytes: result.bytes,
               resumedFrom: result.resumedFrom,
-              release: typeof found?.info.release?.release === 'string' ? found.info.release.release : null,
-              customizations: Array.isArray(found?.info.customizations) ? found.info.customizations.filter((item): item is string => typeof item === 'string') : [],
+              release: typeof info?.release?.release === 'string' ? info.release.release : null,
+              customizations: Array.isArray(info?.customizations) ? info.customizations.filter((item): item is string => typeof item === 'string') : [],
             }
             return () => bus.emit('download.finished', { downloadId, buildId, ok: true, output })
           } catch (error) {
