@@ -106,6 +106,15 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
       return { buildInfo, sha256, bytes: image.capacity, rootPartition: image.root }
     })
 
+    let compressed: string | null = null
+    if (recipe.outputs.image.compress === 'xz') {
+      report({ phase: 'compress', message: 'compressing with xz' })
+      const tempXz = `${names.compressed}.${randomUUID()}.partial`
+      created.push(tempXz)
+      await compressXz(temp, tempXz)
+      compressed = names.compressed
+    }
+    // Last, so that nothing after it can fail and leave a loaded or pushed image behind a failed build.
     let docker: DockerImageResult | undefined
     if (recipe.outputs.docker) {
       docker = await writeDockerImage({
@@ -119,14 +128,6 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
       report({ phase: 'docker', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
     }
 
-    let compressed: string | null = null
-    if (recipe.outputs.image.compress === 'xz') {
-      report({ phase: 'compress', message: 'compressing with xz' })
-      const tempXz = `${names.compressed}.${randomUUID()}.partial`
-      created.push(tempXz)
-      await compressXz(temp, tempXz)
-      compressed = names.compressed
-    }
     // Everything is complete: only now do the outputs take their real names.
     await rename(temp, names.image)
     if (compressed) await rename(created[1]!, compressed)
