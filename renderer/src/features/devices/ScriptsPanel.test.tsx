@@ -76,4 +76,17 @@ describe('the script preview', () => {
     await user.click(screen.getByRole('button', { name: 'Use the template again' }))
     expect(preview('sensor-002').textContent).toBe('#!/bin/sh\necho "sensor-002 #002 at south"\n')
   })
+
+  it("attaches a certificate to this device's resources and refuses a binary file", async () => {
+    const user = userEvent.setup()
+    const state = renderPanel(1)
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+    await user.upload(screen.getByLabelText('Attach a file for sensor-002'), new File([pem], 'device.pem'))
+    expect(toDevice(state.rows[1]!, 1, state.templates).files?.resources).toEqual({ 'device.pem': pem })
+    expect(toDevice(state.rows[0]!, 0, state.templates).files?.resources ?? {}).toEqual({})
+    expect(screen.getByRole('button', { name: /resources\/device\.pem/ }).textContent).toContain('this device')
+    await user.upload(screen.getByLabelText('Attach a file for sensor-002'), new File([new Uint8Array([0xff, 0xfe, 0x00, 0x81])], 'blob.bin'))
+    expect(screen.getByRole('alert').textContent).toBe('blob.bin is not a text file: resources take text (PEM certificates and keys, configs)')
+    expect(Object.keys(toDevice(state.rows[1]!, 1, state.templates).files?.resources ?? {})).toEqual(['device.pem'])
+  })
 })

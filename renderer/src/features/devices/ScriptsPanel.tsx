@@ -67,6 +67,15 @@ export function ScriptsPanel({ row, index, templates, onTemplates, onRow }: Prop
                 else onRow({ ...row, overrides: { ...row.overrides, [fileKey(folder.id, name)]: file.content } })
                 select(file)
               }} />
+              {folder.id === 'resources' && (
+                <AttachFile
+                  device={row.hostname || `device ${index + 1}`}
+                  onAttach={(name, content) => {
+                    onRow({ ...row, overrides: { ...row.overrides, [fileKey('resources', name)]: content } })
+                    select({ folder: 'resources', name, content })
+                  }}
+                />
+              )}
             </div>
           ))}
         </nav>
@@ -157,6 +166,37 @@ function NewFile({ folder, existing, onAdd }: { folder: Folder; existing: Script
         Add to {dir} for this device
       </button>
       {problem && <p className="field-error">{problem}</p>}
+    </div>
+  )
+}
+
+/**
+ * A file from this computer (a device's certificate, key or config) into its resources/.
+ * Device files travel as text, so only text files are taken: PEM certificates and keys are.
+ */
+function AttachFile({ device, onAttach }: { device: string; onAttach: (name: string, content: string) => void }) {
+  const [problem, setProblem] = useState<string | null>(null)
+  return (
+    <div className="new-file">
+      <label>
+        Attach a file for {device}{' '}
+        <input
+          type="file"
+          onChange={async (event) => {
+            const input = event.currentTarget
+            const file = input.files?.[0]
+            input.value = ''
+            if (!file) return
+            const text = new TextDecoder('utf-8', { fatal: false }).decode(await file.arrayBuffer())
+            if (text.includes('\uFFFD') || text.includes('\0')) {
+              return setProblem(`${file.name} is not a text file: resources take text (PEM certificates and keys, configs)`)
+            }
+            setProblem(null)
+            onAttach(file.name, text)
+          }}
+        />
+      </label>
+      {problem && <p className="field-error" role="alert">{problem}</p>}
     </div>
   )
 }
