@@ -117,6 +117,19 @@ async function download(client: S3, bucket: string, id: string, outDir: string, 
   })
 }
 
+/**
+ * `orchard cloud build <recipe> --zip-only <file>`: the build.zip `orchard cloud build` would
+ * upload (packBuildZip: sealed recipe, its files, build.json, the buildspec and this
+ * builder), written to `file` and nothing else. No AWS SDK, credentials or bucket.
+ */
+export async function packZipOnly(recipeFile: string, dest: string, reporter?: Reporter) {
+  const [{ loadRecipe }, { packBuildZip }, { sha256File }] = await Promise.all([import('../recipe/load'), import('../cloud/build-zip'), import('../hash')])
+  const loaded = await loadRecipe(recipeFile)
+  reporter?.progress('pack', 'packing build.zip (recipe, its files, the buildspec and the builder)')
+  const packed = await packBuildZip(loaded, { dest })
+  return { id: packed.id, file: packed.file, bytes: packed.bytes, sha256: await sha256File(packed.file), manifest: packed.manifest }
+}
+
 export function registerCloudCommand(program: Command): void {
   const cloud = program.command('cloud').description('Builds on AWS: deploy the stack, send builds, follow, list and download them (docs/cloud.md)')
 
@@ -142,12 +155,22 @@ export function registerCloudCommand(program: Command): void {
   withBucket(
     cloud
       .command('build')
-      .description('Pack the recipe into build.zip (with the buildspec and this builder), upload it to the stack\'s bucket, which starts the pipeline')
+      .description('Pack the recipe into build.zip (with the buildspec and this builder), upload it to the stack\'s bucket, which starts the pipeline; with --zip-only, only write the zip')
       .argument('<recipe>', 'recipe YAML file')
       .option('--follow', 'follow the build\'s status until it ends')
-      .option('--download <dir>', 'then download the image into <dir> (implies --follow)'),
+      .option('--download <dir>', 'then download the image into <dir> (implies --follow)')
+      .option('--zip-only <file>', 'only pack build.zip into <file>, upload nothing (no bucket needed): e.g. a first build to seed a new stack with (SeedBuildZipUrl)'),
   ).action(
-    run<BucketOptions & { follow?: boolean; download?: string }>(async (options, reporter, signal, recipeFile) => {
+    run<BucketOptions & { follow?: boolean; download?: string; zipOnly?: string }>(async (options, reporter, signal, recipeFile) => {
+      if (options.zipOnly !== undefined) {
+        const given = (['bucket', 'stack', 'follow', 'download'] as const).filter((name) => options[name] !== undefined)
+        if (given.length) throw new BuildError('INVALID_INPUT', `--zip-only uploads nothing: drop ${given.map((name) => `--${name}`).join(', ')}`)
+        const packed = await packZipOnly(recipeFile!, options.zipOnly, reporter)
+        reporter.result(packed, () =>
+          [`Packed build ${packed.id}: ${packed.file} (${mib(packed.bytes)}), nothing uploaded`, `  sha256  ${packed.sha256}`, '  Send it with `orchard cloud build`, or host it at an https URL and pass it as the stack\'s SeedBuildZipUrl.'].join('\n'),
+        )
+        return
+      }
       const [{ loadRecipe }, { packBuildZip, uploadBuildZip }, os, path, fs] = await Promise.all([
         import('../recipe/load'),
         import('../cloud/build-zip'),
