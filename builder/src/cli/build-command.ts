@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { BUILD_MODES, buildImage, type BuildMode } from '../build'
 import { BuildError } from '../errors'
 import { loadRecipe } from '../recipe/load'
-import { createReporter, exitCodeFor } from './output'
+import { cancelOnSignals, createReporter, exitCodeFor } from './output'
 
 export function registerBuildCommand(program: Command): void {
   program
@@ -14,12 +14,7 @@ export function registerBuildCommand(program: Command): void {
     .option('--json', 'print JSON lines (progress, then the result) on stdout')
     .action(async (recipeFile: string, options: { out: string; mode: string; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
-      const controller = new AbortController()
-      // Ctrl+C, and SIGTERM from `docker stop` (the builder container) or a supervisor: cancel,
-      // clean up (mounts, temp files, partial outputs), exit 130.
-      const cancel = () => controller.abort()
-      process.once('SIGINT', cancel)
-      process.once('SIGTERM', cancel)
+      const { signal } = cancelOnSignals()
       try {
         if (!BUILD_MODES.includes(options.mode as BuildMode)) {
           throw new BuildError('INVALID_RECIPE', `Unknown --mode "${options.mode}": this builder supports ${BUILD_MODES.join(', ')}`)
@@ -28,7 +23,7 @@ export function registerBuildCommand(program: Command): void {
         const result = await buildImage(loaded, {
           outDir: options.out,
           mode: options.mode as BuildMode,
-          signal: controller.signal,
+          signal,
           onProgress: ({ phase, message, fraction, bytes, totalBytes }) => reporter.progress(phase, message, fraction, bytes, totalBytes),
         })
         reporter.result(result, () =>

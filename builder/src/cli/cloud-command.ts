@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander'
 import { BuildError } from '../errors'
-import { createReporter, exitCodeFor, isBuildErrorCode, type Reporter } from './output'
+import { cancelOnSignals, createReporter, exitCodeFor, isBuildErrorCode, type Reporter } from './output'
 
 interface AwsOptions {
   region?: string
@@ -38,18 +38,14 @@ function run<T extends AwsOptions>(body: (options: T, reporter: Reporter, signal
     const options = command.opts() as T
     const positional = args.slice(0, -2) as string[]
     const reporter = createReporter(Boolean(options.json))
-    const controller = new AbortController()
-    const cancel = () => controller.abort()
-    process.once('SIGINT', cancel)
-    process.once('SIGTERM', cancel)
+    const { signal, release } = cancelOnSignals()
     try {
-      await body(options, reporter, controller.signal, ...positional)
+      await body(options, reporter, signal, ...positional)
     } catch (error) {
       reporter.error(error)
       process.exitCode = exitCodeFor(error)
     } finally {
-      process.off('SIGINT', cancel)
-      process.off('SIGTERM', cancel)
+      release()
     }
   }
 }

@@ -45,6 +45,25 @@ export function exitCodeFor(error: unknown): number {
   return error instanceof BuildError ? EXIT_BY_CODE[error.code] : EXIT.failed
 }
 
+/**
+ * A signal that Ctrl+C or SIGTERM (`docker stop` of the builder container, a supervisor)
+ * aborts, so the work cancels and cleans up (mounts, temp files, partial outputs) and the
+ * CLI exits 130. `release` stops listening.
+ */
+export function cancelOnSignals(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController()
+  const cancel = () => controller.abort()
+  process.once('SIGINT', cancel)
+  process.once('SIGTERM', cancel)
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', cancel)
+      process.off('SIGTERM', cancel)
+    },
+  }
+}
+
 export interface Reporter {
   /** `note`: shown after the bar on a terminal (speed, time left). */
   progress(phase: string, message: string, fraction?: number, bytes?: number, total?: number, note?: string): void
