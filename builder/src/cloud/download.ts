@@ -1,11 +1,12 @@
 /**
  * Verified, parallel, resumable download of one S3 object.
  *
- * Parts (8 MiB by default) are fetched with ranged GETs, several at once, and written with
- * positional writes into `<dest>.partial`. The SHA256 is computed in object order as the
- * contiguous prefix of finished parts grows, in a worker thread that reads the parts from
- * shared buffers; parts that finish early wait in their buffer until the parts before them
- * are in (the buffers are few, so memory stays bounded: (concurrency + 4) × part size).
+ * Parts (8 MiB by default) are fetched with ranged GETs, several at once (two at first, more
+ * while that raises the speed), and their chunks are written as they arrive with positional
+ * writes into `<dest>.partial`. The SHA256 is computed in object order in the main thread:
+ * chunks of the next part in order are hashed as they arrive, chunks of later parts are held
+ * until the parts before them are in. Parts start only within a window past the next part
+ * to hash, so memory stays bounded: (concurrency + 4) × part size at most.
  * A part cut off mid-body is fetched again from its last received byte.
  *
  * Resume: `<dest>.partial.json` records the object (bucket, key, ETag, size, expected
@@ -16,11 +17,10 @@
  * only when the whole SHA256 matches; on a mismatch nothing is kept.
  */
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Worker } from 'node:worker_threads'
 import { z } from 'zod'
 import { BuildError } from '../errors'
 import { s3Call, translateS3Error } from './s3'
@@ -29,6 +29,11 @@ export const DEFAULT_PART_SIZE = 8 << 20
 export const DEFAULT_CONCURRENCY = 6
 /** How often the resume state is saved (after flushing the data it vouches for). */
 const SAVE_INTERVAL_MS = 5000
+/** Writes go out in batches of this many bytes; a part with more than WRITE_AHEAD being written waits. */
+const WRITE_BATCH = 1 << 20
+const WRITE_AHEAD = 8 << 20
+/** How long a number of connections runs before its speed decides whether to add one. */
+const GROW_AFTER_MS = 1000
 
 export interface DownloadProgress {
   /** Bytes in hand, including a resumed prefix. */
@@ -48,7 +53,7 @@ export interface DownloadOptions {
   expectedSha256?: string
   dest: string
   partSize?: number
-  /** Ranged GETs in flight; default 6. Memory: (concurrency + 4) × partSize. */
+  /** Ranged GETs in flight at most; default 6, starting with 2. Memory: (concurrency + 4) × partSize at most. */
   concurrency?: number
   /** Attempts per part after a cut connection or a server error; default 5. */
   retries?: number
@@ -175,117 +180,13 @@ async function headObject(client: S3Client, bucket: string, key: string, signal?
   }
 }
 
-// The SHA256 runs in a worker thread. Parts live in a fixed set of shared buffers (slots)
-// that both threads see: a slot holds a part from its first byte until the worker has
-// hashed it, then takes the next part. No per-part allocation, no copy to the worker, and
-// the slot count bounds the memory a download uses.
-const HASH_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const { createHash } = require('node:crypto')
-const { openSync, readSync, closeSync } = require('node:fs')
-const hash = createHash('sha256')
-const slots = workerData.slots.map((shared) => new Uint8Array(shared))
-parentPort.on('message', (message) => {
-  try {
-    if (message.type === 'slot') {
-      hash.update(slots[message.slot].subarray(0, message.length))
-      parentPort.postMessage({ hashed: message.slot })
-    } else if (message.type === 'file') {
-      const fd = openSync(message.path, 'r')
-      try {
-        const buffer = Buffer.allocUnsafe(4 << 20)
-        for (let offset = 0; offset < message.length; ) {
-          const n = readSync(fd, buffer, 0, Math.min(buffer.length, message.length - offset), offset)
-          if (n === 0) throw new Error('the partial file is shorter than its recorded prefix')
-          hash.update(buffer.subarray(0, n))
-          offset += n
-        }
-      } finally {
-        closeSync(fd)
-      }
-    } else if (message.type === 'digest') parentPort.postMessage({ digest: hash.digest('hex') })
-  } catch (error) {
-    parentPort.postMessage({ error: error.message })
-  }
-})
-`
-
-class HashWorker {
-  private readonly slots: Buffer[]
-  private readonly free: number[]
-  private readonly holds: number[]
-  private readonly worker: Worker
-  private readonly waiting: (() => void)[] = []
-  private failure: Error | null = null
-  private pending: { resolve: (digest: string) => void; reject: (error: Error) => void } | null = null
-
-  constructor(slotCount: number, slotSize: number) {
-    const shared = Array.from({ length: slotCount }, () => new SharedArrayBuffer(slotSize))
-    this.slots = shared.map((buffer) => Buffer.from(buffer))
-    this.free = shared.map((_, index) => index)
-    this.holds = shared.map(() => 0)
-    this.worker = new Worker(HASH_WORKER, { eval: true, workerData: { slots: shared } })
-    const fail = (error: Error) => {
-      this.failure ??= error
-      this.pending?.reject(error)
-      this.pending = null
-      this.wake()
-    }
-    this.worker.on('message', (message: { hashed?: number; digest?: string; error?: string }) => {
-      if (message.hashed !== undefined) this.release(message.hashed)
-      else if (message.error !== undefined) fail(new Error(message.error))
-      else if (message.digest !== undefined) this.pending?.resolve(message.digest)
-    })
-    this.worker.on('error', fail)
-  }
-
-  /** A free slot, waiting for one while all hold parts; null once `stopped()` says so. */
-  async acquire(stopped: () => boolean): Promise<{ slot: number; buffer: Buffer } | null> {
-    for (;;) {
-      if (stopped() || this.failure) return null
-      const slot = this.free.pop()
-      if (slot !== undefined) {
-        this.holds[slot] = 2 // freed by the hash and by the write
-        return { slot, buffer: this.slots[slot]! }
-      }
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
-    }
-  }
-
-  /** One holder of the slot is done with it; the last one frees it. */
-  release(slot: number): void {
-    if (--this.holds[slot]! > 0) return
-    this.free.push(slot)
-    this.wake()
-  }
-
-  /** Wakes everything waiting for a slot (to take one, or to see that the download stopped). */
-  wake(): void {
-    this.waiting.splice(0).forEach((resolve) => resolve())
-  }
-
-  /** Hashes the first `length` bytes of a slot next, then frees it. */
-  update(slot: number, length: number): void {
-    this.worker.postMessage({ type: 'slot', slot, length })
-  }
-
-  /** Hashes [0, length) of a file (the kept prefix of a resumed download). */
-  file(file: string, length: number): void {
-    if (length > 0) this.worker.postMessage({ type: 'file', path: file, length })
-  }
-
-  digest(): Promise<string> {
-    if (this.failure) return Promise.reject(this.failure)
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject }
-      this.worker.postMessage({ type: 'digest' })
-    })
-  }
-
-  async close(): Promise<void> {
-    this.wake()
-    await this.worker.terminate()
-  }
+/** Writes `chunks` at `position`, all of them (writev may write less than asked). */
+async function writeAt(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0)
+  let done = (await handle.writev(chunks, position)).bytesWritten
+  if (done === total) return
+  const all = Buffer.concat(chunks)
+  while (done < total) done += (await handle.write(all, done, total - done, position + done)).bytesWritten
 }
 
 class ObjectChanged extends Error {}
@@ -332,8 +233,6 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
 
   const handle: FileHandle = await open(partial, resumable ? 'r+' : 'w')
   const parts = planParts(resumedFrom, size, partSize)
-  // A slot per connection, and a few for parts that finished early or wait to be hashed.
-  const hash = new HashWorker(Math.max(1, Math.min(concurrency + 4, parts.length)), Math.min(partSize, Math.max(1, size)))
   const meter = new SpeedMeter()
   const started = Date.now()
   let received = 0
@@ -362,119 +261,207 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
     return saving
   }
 
+  // Chunks are hashed in the main thread as they arrive when their part is next in object
+  // order (cheaper than a worker: no copies, no messages); a part ahead of that keeps its
+  // chunks until the parts before it are in. Parts start only within a window past the next
+  // part to hash, which bounds that memory.
+  const hash = createHash('sha256')
+  const window = concurrency + 4
+  interface Live {
+    received: boolean
+    /** What arrived while the part was not next in order (kept as is: copying costs more). */
+    held: Buffer[]
+    /** Chunks waiting to be written, and the part's writes so far (one after another). */
+    unwritten: Buffer[]
+    unwrittenBytes: number
+    writing: Promise<void>
+    writingBytes: number
+  }
+  const live = new Map<number, Live>()
+  let nextToHash = 0
+  let nextVerified = 0
+  // A resumed download hashes its kept prefix (from disk) before any part.
+  let prefixHashed = resumedFrom === 0
+  let hashFailure: Error | null = null
+  let failure: unknown = null
+  const controller = new AbortController()
+  const waiting: (() => void)[] = []
+  const wake = () => waiting.splice(0).forEach((resolve) => resolve())
+  const fail = (error: unknown) => {
+    failure ??= error
+    controller.abort()
+    wake()
+  }
+
+  // The verified offset: the parts before it are hashed and their writes are done.
+  const advanceVerified = () => {
+    while (nextVerified < nextToHash && live.get(nextVerified)!.writingBytes === 0 && live.get(nextVerified)!.unwrittenBytes === 0) {
+      live.delete(nextVerified)
+      state.verified = parts[nextVerified++]!.end
+    }
+    if (Date.now() - lastSave >= SAVE_INTERVAL_MS) {
+      lastSave = Date.now()
+      void save()
+    }
+  }
+  const advanceHash = () => {
+    if (!prefixHashed) return
+    for (let next = live.get(nextToHash); next; next = live.get(nextToHash)) {
+      for (const chunk of next.held.splice(0)) hash.update(chunk)
+      if (!next.received) break // its next chunks go straight into the hash
+      nextToHash++
+      wake()
+    }
+    advanceVerified()
+  }
+  // Writes go out in batches (one writev per MiB or so), each part's one after another.
+  const flush = (from: Live, position: number) => {
+    const chunks = from.unwritten.splice(0)
+    const bytes = from.unwrittenBytes
+    from.unwrittenBytes = 0
+    from.writingBytes += bytes
+    // After a failure the rest is not written, and its part never counts as verified.
+    from.writing = from.writing.then(async () => {
+      if (failure !== null) return
+      await writeAt(handle, chunks, position)
+      from.writingBytes -= bytes
+      advanceVerified()
+    })
+    from.writing.catch(fail)
+  }
+
+  const fetchPart = async (index: number): Promise<void> => {
+    const part = parts[index]!
+    const length = part.end - part.start
+    const mine: Live = { received: false, held: [], unwritten: [], unwrittenBytes: 0, writing: Promise.resolve(), writingBytes: 0 }
+    live.set(index, mine)
+    let have = 0
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${part.start + have}-${part.end - 1}`, ...(etag && { IfMatch: etag }) }),
+          { abortSignal: controller.signal },
+        )
+        // Stores that ignore If-Match still name the version they served.
+        if (etag && response.ETag && response.ETag !== etag) throw new ObjectChanged(response.ETag)
+        for await (const chunk of response.Body as AsyncIterable<Buffer>) {
+          if (have + chunk.length > length) throw new BuildError('CLOUD_FAILED', `${where} sent more bytes than asked for bytes ${part.start}-${part.end - 1}`)
+          if (prefixHashed && index === nextToHash) hash.update(chunk)
+          else mine.held.push(chunk)
+          mine.unwritten.push(chunk)
+          mine.unwrittenBytes += chunk.length
+          have += chunk.length
+          received += chunk.length
+          if (mine.unwrittenBytes >= WRITE_BATCH) flush(mine, part.start + have - mine.unwrittenBytes)
+          // A disk slower than the network holds the connection back, not the memory.
+          if (mine.writingBytes >= WRITE_AHEAD) await mine.writing
+          report()
+        }
+        if (have !== length) throw Object.assign(new Error(`body ended after ${have} of ${length} bytes`), { name: 'ShortBody' })
+        if (mine.unwrittenBytes > 0) flush(mine, part.end - mine.unwrittenBytes)
+        mine.received = true
+        advanceHash()
+        return
+      } catch (error) {
+        if (controller.signal.aborted) throw failure ?? error
+        if (error instanceof BuildError) throw error
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+        if (error instanceof ObjectChanged || status === 412) {
+          throw new BuildError('CLOUD_FAILED', `${where} was replaced while it was being downloaded; run the download again to fetch the new object`, { s3Code: 'PreconditionFailed', changed: true })
+        }
+        if (!retryable(error) || attempt >= retries) {
+          if (retryable(error)) {
+            throw new BuildError(
+              'DOWNLOAD_FAILED',
+              `Download of ${where} was interrupted (${(error as Error).message}) after ${attempt} attempts at bytes ${part.start + have}-${part.end - 1}. Run it again to resume.`,
+              { resumable: true },
+            )
+          }
+          throw translateS3Error(error, { action: 'GetObject', bucket, key })
+        }
+        await sleep(Math.min(8000, 250 * 2 ** (attempt - 1)), undefined, { signal: controller.signal }).catch(() => {})
+      }
+    }
+  }
+
+  const hashPrefix = async () => {
+    const buffer = Buffer.allocUnsafe(4 << 20)
+    for (let offset = 0; offset < resumedFrom && !controller.signal.aborted; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, resumedFrom - offset), offset)
+      if (bytesRead === 0) throw new Error('the partial file is shorter than its recorded prefix')
+      hash.update(buffer.subarray(0, bytesRead))
+      offset += bytesRead
+    }
+    if (controller.signal.aborted) return
+    prefixHashed = true
+    advanceHash()
+  }
+
   try {
-    hash.file(partial, resumedFrom)
-    const slotOf = new Map<number, number>()
-    let nextToStart = 0
-    let nextToHash = 0
-    let failure: unknown = null
-    const controller = new AbortController()
-    const stop = () => controller.abort()
+    const stop = () => {
+      controller.abort()
+      wake()
+    }
     signal?.addEventListener('abort', stop, { once: true })
-
-    const fetchPart = async (part: Part, buffer: Buffer): Promise<void> => {
-      const length = part.end - part.start
-      let have = 0
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const response = await client.send(
-            new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${part.start + have}-${part.end - 1}`, ...(etag && { IfMatch: etag }) }),
-            { abortSignal: controller.signal },
-          )
-          // Stores that ignore If-Match still name the version they served.
-          if (etag && response.ETag && response.ETag !== etag) throw new ObjectChanged(response.ETag)
-          for await (const chunk of response.Body as AsyncIterable<Buffer>) {
-            if (have + chunk.length > length) throw new BuildError('CLOUD_FAILED', `${where} sent more bytes than asked for bytes ${part.start}-${part.end - 1}`)
-            chunk.copy(buffer, have)
-            have += chunk.length
-            received += chunk.length
-            report()
-          }
-          if (have !== length) throw Object.assign(new Error(`body ended after ${have} of ${length} bytes`), { name: 'ShortBody' })
-          return
-        } catch (error) {
-          if (controller.signal.aborted) throw failure ?? error
-          if (error instanceof BuildError) throw error
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
-          if (error instanceof ObjectChanged || status === 412) {
-            throw new BuildError('CLOUD_FAILED', `${where} was replaced while it was being downloaded; run the download again to fetch the new object`, { s3Code: 'PreconditionFailed', changed: true })
-          }
-          if (!retryable(error) || attempt >= retries) {
-            if (retryable(error)) {
-              throw new BuildError(
-                'DOWNLOAD_FAILED',
-                `Download of ${where} was interrupted (${(error as Error).message}) after ${attempt} attempts at bytes ${part.start + have}-${part.end - 1}. Run it again to resume.`,
-                { resumable: true },
-              )
-            }
-            throw translateS3Error(error, { action: 'GetObject', bucket, key })
-          }
-          await sleep(Math.min(8000, 250 * 2 ** (attempt - 1)), undefined, { signal: controller.signal }).catch(() => {})
+    const prefix = hashPrefix().catch((error: Error) => {
+      hashFailure = error
+      fail(error)
+    })
+    // Two connections first, then one more while the last one added raised the aggregate speed
+    // by a tenth: S3 gives some 50-100 MB/s per connection, so more pay off there, while a
+    // server that is local or busy gains nothing from them and pays for each (the one that
+    // did not help leaves again). Each number of connections runs a second before it is
+    // judged, long enough for a new connection's TCP slow start.
+    let nextToStart = 0
+    let wanted = Math.min(2, concurrency)
+    let running = 0
+    const connections: Promise<void>[] = []
+    const connection = async () => {
+      while (failure === null && !controller.signal.aborted && nextToStart < parts.length && running <= wanted) {
+        // Parts start in order, and only within the window: the part the others wait for has started.
+        if (nextToStart >= nextToHash + window) {
+          await new Promise<void>((resolve) => waiting.push(resolve))
+          continue
         }
+        await fetchPart(nextToStart++)
+        grow()
+      }
+      running--
+    }
+    const connect = () => {
+      running++
+      connections.push(connection().catch(fail))
+    }
+    let trial = { since: Date.now(), bytes: 0, speed: 0 }
+    let growing = true
+    const grow = () => {
+      const elapsed = Date.now() - trial.since
+      if (!growing || elapsed < GROW_AFTER_MS || nextToStart >= parts.length) return
+      const speed = (received - trial.bytes) / elapsed
+      if (speed < trial.speed * 1.1) {
+        growing = false
+        wanted = Math.max(1, running - 1)
+        return
+      }
+      trial = { since: Date.now(), bytes: received, speed }
+      if (running >= concurrency) growing = false
+      else {
+        wanted++
+        connect()
       }
     }
-
-    // A fetched part is written (positional, in the thread pool) and hashed (in order, in the
-    // worker) at the same time, while its connection already fetches the next part. Its slot
-    // frees when both are done; the verified offset is the contiguous prefix written.
-    const fetched = new Set<number>()
-    const written = new Set<number>()
-    let nextWritten = 0
-    const writes = new Set<Promise<void>>()
-    const writePart = async (index: number, slot: number, buffer: Buffer) => {
-      const part = parts[index]!
-      const length = part.end - part.start
-      let done = 0
-      while (done < length) done += (await handle.write(buffer, done, length - done, part.start + done)).bytesWritten
-      hash.release(slot)
-      written.add(index)
-      while (written.has(nextWritten)) {
-        written.delete(nextWritten)
-        state.verified = parts[nextWritten]!.end
-        nextWritten++
-      }
-      if (Date.now() - lastSave >= SAVE_INTERVAL_MS) {
-        lastSave = Date.now()
-        void save()
-      }
-    }
-    const worker = async () => {
-      while (failure === null && nextToStart < parts.length) {
-        // Parts start in order, each with a slot; a slot frees once its part is hashed and
-        // written, and the part every later one waits for already holds one: no deadlock.
-        const taken = await hash.acquire(() => failure !== null || nextToStart >= parts.length)
-        if (!taken) break
-        const index = nextToStart++
-        slotOf.set(index, taken.slot)
-        await fetchPart(parts[index]!, taken.buffer)
-        const write = writePart(index, taken.slot, taken.buffer).catch((error: unknown) => {
-          failure ??= error
-          controller.abort()
-          hash.wake()
-        })
-        writes.add(write)
-        void write.finally(() => writes.delete(write))
-        fetched.add(index)
-        while (fetched.has(nextToHash)) {
-          fetched.delete(nextToHash)
-          const done = parts[nextToHash]!
-          hash.update(slotOf.get(nextToHash)!, done.end - done.start)
-          slotOf.delete(nextToHash)
-          nextToHash++
-        }
-      }
-    }
-    const workers = Array.from({ length: Math.min(concurrency, parts.length) }, () =>
-      worker().catch((error: unknown) => {
-        failure ??= error
-        controller.abort()
-        hash.wake()
-      }),
-    )
-    await Promise.all(workers)
-    await Promise.all(writes)
+    for (let i = 0; i < Math.min(wanted, parts.length); i++) connect()
+    // Connections may be added while these are awaited.
+    for (let i = 0; i < connections.length; i++) await connections[i]
+    await prefix
+    await Promise.all([...live.values()].map((part) => part.writing.catch(() => {})))
     signal?.removeEventListener('abort', stop)
 
+    if (hashFailure !== null) {
+      await handle.close()
+      await discardPartialDownload(dest)
+      throw new BuildError('DOWNLOAD_FAILED', `Hashing the download of ${where} failed (${(hashFailure as Error).message}); its partial file was removed, run it again`)
+    }
     if (failure !== null || signal?.aborted) {
       await save()
       await handle.close()
@@ -488,10 +475,7 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
     await saving
     await handle.close()
     report(true)
-    const actual = await hash.digest().catch(async (error: Error) => {
-      await discardPartialDownload(dest)
-      throw new BuildError('DOWNLOAD_FAILED', `Hashing the download of ${where} failed (${error.message}); its partial file was removed, run it again`)
-    })
+    const actual = hash.digest('hex')
     if (actual !== expected) {
       await discardPartialDownload(dest)
       throw new BuildError('CHECKSUM_MISMATCH', `${where} does not match its SHA256: expected ${expected}, got ${actual}. Nothing was kept.`, { expected, actual, key })
@@ -502,7 +486,5 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
   } catch (error) {
     await handle.close().catch(() => {})
     throw error
-  } finally {
-    await hash.close()
   }
 }
