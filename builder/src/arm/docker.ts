@@ -18,7 +18,7 @@ import { TAR_FLAGS, withRootMounted } from '../assemble/repack'
 import { BuildError } from '../errors'
 import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from './docker-daemon'
-import { generateDockerfile } from './dockerfile'
+import { generateDockerfile, STEP_MARKER } from './dockerfile'
 import type { ArmPlan } from './plan'
 
 /** Labels everything the executor creates, so a sweep (or a test) can find strays. */
@@ -122,12 +122,22 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
   } as Docker.ImageBuildOptions)
   const onEvent = (event: DaemonEvent) => {
     for (const line of (event.stream ?? '').split('\n').filter(Boolean)) {
+      const marker = line.startsWith(STEP_MARKER) ? generated.planSteps[Number(line.slice(STEP_MARKER.length))] : undefined
+      if (marker) {
+        step = marker
+        options.onStep(step)
+        continue
+      }
       const header = /^Step (\d+)\/\d+ : (.*)$/.exec(line)
       // The builder appends our labels as a last instruction: no step of the recipe's.
       if (header?.[2]!.startsWith(`LABEL ${ORCHARD_LABEL}=`)) continue
       if (header) {
-        step = generated.steps.get(Number(header[1])) ?? `Dockerfile: ${header[2]!.slice(0, 80)}`
-        options.onStep(step)
+        const mapped = generated.steps.get(Number(header[1]))
+        // The plan's RUN says nothing here: its markers announce each of its steps.
+        if (mapped !== generated.planSteps[0]) {
+          step = mapped ?? `Dockerfile: ${header[2]!.slice(0, 80)}`
+          options.onStep(step)
+        }
         continue
       }
       const layer = /^ ---> ([0-9a-f]{12})$/.exec(line)?.[1]

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { dockerfileInstructions, generateDockerfile } from './dockerfile'
 
@@ -12,33 +13,40 @@ const PLAN = {
 const NOTHING = { ...PLAN, steps: [] }
 
 describe('generateDockerfile', () => {
-  it('runs each step of the plan byte for byte with sh -ec, numbered for the builder output', () => {
-    const { text, steps } = generateDockerfile('orchard-source:abc', PLAN)
+  it('runs the plan in one RUN, each step byte for byte in its own sh -ec after its marker', () => {
+    const { text, steps, planSteps } = generateDockerfile('orchard-source:abc', PLAN)
     const lines = text.trimEnd().split('\n')
     expect(lines[0]).toBe('FROM orchard-source:abc AS orchard-source')
     expect(lines[1]).toMatch(/^ENV PATH="\/usr\/local\/sbin:.*" HOME="\/root" LANG="C.UTF-8" DEBIAN_FRONTEND="noninteractive"$/)
-    // Exec form: what sh receives parses back to the exact script.
-    const run = (line: string) => JSON.parse(line.replace(/^RUN /, '')) as string[]
-    expect(run(lines[3]!)).toEqual(['/bin/sh', '-ec', 'apt-get update'])
-    expect(run(lines[4]!)).toEqual(['/bin/sh', '-ec', PLAN.steps[1]!.script])
-    expect(run(lines[2]!)).toEqual(['/bin/sh', '-ec', 'touch /.prepared'])
-    expect(run(lines[6]!)).toEqual(['/bin/sh', '-ec', 'rm /.prepared'])
-    expect(lines).toHaveLength(7) // + USER root and the undo
+    // Exec form; the script, run by a real sh, prints each marker and runs each step's text exactly.
+    const [shell, flags, script] = JSON.parse(lines[2]!.replace(/^RUN /, '')) as string[]
+    expect([shell, flags]).toEqual(['/bin/sh', '-ec'])
+    const traced = spawnSync('/bin/sh', ['-ec', script!.replaceAll('/bin/sh -ec', 'printf "%s\\n---\\n"')], { encoding: 'utf8' })
+    expect(traced.stdout).toBe(`::orchard-step::0\ntouch /.prepared\n---\n::orchard-step::1\napt-get update\n---\n::orchard-step::2\n${PLAN.steps[1]!.script}\n---\n`)
+    expect(planSteps).toEqual(['prepare the build', 'apt-get update', 'quotes and lines'])
+    expect(JSON.parse(lines[4]!.replace(/^RUN /, ''))).toEqual(['/bin/sh', '-ec', 'rm /.prepared'])
+    expect(lines).toHaveLength(5) // FROM, ENV, the plan, USER root, the finish
     expect([...steps]).toEqual([
       [3, 'prepare the build'],
-      [4, 'apt-get update'],
-      [5, 'quotes and lines'],
-      [7, 'finish the build'],
+      [5, 'finish the build'],
     ])
+  })
+
+  it('stops at the first failing step with its exit code, and steps do not share a shell', () => {
+    const plan = { ...PLAN, prepare: { name: 'p', script: 'cd /tmp; X=1' }, steps: [{ name: 'a', script: 'test "$(pwd)" = / && test -z "$X"' }, { name: 'b', script: 'exit 7' }, { name: 'c', script: 'echo never' }] }
+    const script = (JSON.parse(generateDockerfile('x', plan).text.split('\n')[2]!.replace(/^RUN /, '')) as string[])[2]!
+    const result = spawnSync('/bin/sh', ['-ec', script], { encoding: 'utf8', cwd: '/' })
+    expect(result.status).toBe(7)
+    expect(result.stdout).toBe('::orchard-step::0\n::orchard-step::1\n::orchard-step::2\n')
   })
 
   it("appends the user's Dockerfile after the plan and counts its instructions", () => {
     const user = '# mine\nFROM orchard-source\nRUN apt-get update \\\n  && apt-get install -y sl\n\nCOPY a /a\n'
     const { text, steps } = generateDockerfile('base', PLAN, user)
     expect(text).toContain('FROM orchard-source\nRUN apt-get update \\\n  && apt-get install -y sl')
-    // 5 of ours, 3 of theirs, then USER root (9) and the undo (10).
-    expect(steps.get(10)).toBe('finish the build')
-    expect(steps.has(6)).toBe(false)
+    // 3 of ours, 3 of theirs, then USER root (7) and the finish (8).
+    expect(steps.get(8)).toBe('finish the build')
+    expect(steps.has(4)).toBe(false)
   })
 
   it('refuses a Dockerfile that does not start FROM orchard-source', () => {

@@ -1,10 +1,16 @@
 /**
  * The Dockerfile the docker executor builds: the source image as stage `orchard-source`,
- * the recipe's plan as one RUN per step, then the user's own Dockerfile (which builds
- * `FROM orchard-source`), then the plan's finish. Pure, so it is unit tested.
+ * the recipe's plan as one RUN (each step its own `sh -ec`, announced by a marker line),
+ * then the user's own Dockerfile (which builds `FROM orchard-source`), then the plan's
+ * finish. One RUN, not one per step: every RUN costs a container and a layer commit, and
+ * the markers still name the step that runs or fails. Pure, so it is unit tested.
  */
+import { quote } from '../customize/shell'
 import { BuildError } from '../errors'
 import { STEP_ENV, type ArmPlan } from './plan'
+
+/** Printed before each step of the plan's RUN: `::orchard-step::<index into GeneratedDockerfile.planSteps>`. */
+export const STEP_MARKER = '::orchard-step::'
 
 /** The stage name a user's Dockerfile builds on. */
 export const SOURCE_STAGE = 'orchard-source'
@@ -13,6 +19,8 @@ export interface GeneratedDockerfile {
   text: string
   /** Instruction number (as the classic builder counts them, from 1) → our step name. */
   steps: Map<number, string>
+  /** The steps the plan's RUN announces with STEP_MARKER, by index. */
+  planSteps: string[]
 }
 
 /** Exec form: the script reaches `sh -ec` byte for byte (newlines, quotes, `$`, no Dockerfile escapes). */
@@ -27,7 +35,10 @@ export function generateDockerfile(baseImage: string, plan: ArmPlan, userDockerf
   }
   add(`FROM ${baseImage} AS ${SOURCE_STAGE}`)
   add(`ENV ${Object.entries(STEP_ENV).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ')}`)
-  for (const step of [plan.prepare, ...plan.steps]) add(run(step.script), step.name)
+  const planSteps = [plan.prepare, ...plan.steps]
+  // Each step in its own shell, as in the chroot: a step's `cd` or variables stay its own.
+  const script = planSteps.map((step, index) => `echo '${STEP_MARKER}${index}'\n/bin/sh -ec ${quote(step.script)}`).join('\n')
+  add(run(script), plan.prepare.name)
   let count = lines.length
   const text = [...lines]
   if (userDockerfile !== undefined) {
@@ -45,7 +56,7 @@ export function generateDockerfile(baseImage: string, plan: ArmPlan, userDockerf
     count += 1
   }
   steps.set(count, plan.finish.name)
-  return { text: `${text.join('\n')}\n`, steps }
+  return { text: `${text.join('\n')}\n`, steps, planSteps: planSteps.map((step) => step.name) }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The recipe's ARM work as an ordered list of shell steps: one recipe semantics that both
- * executors run (the chroot step by step, the docker executor as one RUN per step), between
- * a prepare and a finish step that set up and undo what only the build needs.
+ * executors run (the chroot step by step, the docker executor in one RUN with a marker per
+ * step), between a prepare and a finish step that set up and undo what only the build needs.
  */
 import { quote } from '../customize/shell'
 import type { Recipe } from '../recipe/schema'
