@@ -2,9 +2,10 @@
  * devices.csv in and out. Core reads the file with the builder's own parser; any problem
  * stops the import and every problem is listed with its row (and column).
  */
-import { useRef, useState } from 'react'
+import { useState } from 'react'
 import type { CsvProblem } from '../../../../electron/common/contract'
 import { useClient } from '../../client/context'
+import { FilePickerButton } from '../../ui/FilePickerButton'
 import { rowFromDevice, toDevice, type DeviceRow, type ScriptFile } from './model'
 
 interface Props {
@@ -15,7 +16,6 @@ interface Props {
 
 export function CsvImport({ rows, templates, onImport }: Props) {
   const client = useClient()
-  const input = useRef<HTMLInputElement>(null)
   const [problems, setProblems] = useState<{ file: string; list: CsvProblem[] } | null>(null)
   const [status, setStatus] = useState<string | null>(null)
 
@@ -42,21 +42,9 @@ export function CsvImport({ rows, templates, onImport }: Props) {
 
   return (
     <div className="csv" role="group" aria-label="Devices CSV">
-      <button type="button" onClick={() => input.current?.click()}>
+      <FilePickerButton accept=".csv,text/csv" label="Import devices CSV file" onFile={(file) => void read(file).catch((error: Error) => setStatus(error.message))}>
         Import CSV…
-      </button>
-      <input
-        ref={input}
-        type="file"
-        accept=".csv,text/csv"
-        aria-label="Import devices CSV file"
-        hidden
-        onChange={(event) => {
-          const file = event.target.files?.[0]
-          if (file) void read(file).catch((error: Error) => setStatus(error.message))
-          event.target.value = ''
-        }}
-      />
+      </FilePickerButton>
       <button type="button" onClick={() => void exportCsv()} disabled={rows.length === 0}>
         Export CSV
       </button>

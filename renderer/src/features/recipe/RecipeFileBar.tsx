@@ -3,11 +3,12 @@
  * chosen in the desktop app's dialog); a browser can also read a YAML file it is given and
  * download the YAML.
  */
-import { useId, useRef, useState } from 'react'
+import { useId, useState } from 'react'
 import type { Output } from '../../../../electron/common/contract'
 import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { desktop } from '../../ui/desktop'
+import { FilePickerButton } from '../../ui/FilePickerButton'
 import type { RecipeDraft } from './draft'
 
 interface Props {
@@ -23,7 +24,6 @@ export function RecipeFileBar({ yaml, validation, pending, onInvalidSave, onLoad
   const client = useClient()
   const { recipePath, setRecipePath, updateSettings } = useWizard()
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null)
-  const fileInput = useRef<HTMLInputElement>(null)
   const id = useId()
   const api = desktop()
 
@@ -92,21 +92,9 @@ export function RecipeFileBar({ yaml, validation, pending, onInvalidSave, onLoad
           </button>
         </>
       )}
-      <button type="button" onClick={() => fileInput.current?.click()}>
+      <FilePickerButton accept=".yml,.yaml,text/yaml" label="Import recipe YAML file" onFile={(file) => void file.text().then((text) => load(text, file.name))}>
         Import YAML…
-      </button>
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".yml,.yaml,text/yaml"
-        aria-label="Import recipe YAML file"
-        hidden
-        onChange={(event) => {
-          const file = event.target.files?.[0]
-          if (file) void file.text().then((text) => load(text, file.name))
-          event.target.value = ''
-        }}
-      />
+      </FilePickerButton>
       <button type="button" onClick={download} disabled={!yaml}>
         Download YAML
       </button>
