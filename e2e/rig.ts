@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fixtureUnavailableReason, testFixture } from '../builder/src/fixture/test-fixture'
+import { fixtureUnavailableReason, testFixture } from '../builder/src/testing/test-fixture'
 import { attachLoop, detachLoop, loopUnavailableReason } from '../builder/src/testing/loop'
 import { launcherMissingReason, test as base } from './fixtures'
 

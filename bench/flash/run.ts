@@ -12,9 +12,9 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
-import { testFixture } from '../../builder/src/fixture/test-fixture'
-import { flashImage } from '../../builder/src/flash/flash'
-import { cacheDir } from '../../builder/src/paths'
+import { testFixture } from '../../builder/src/testing/test-fixture'
+import { flashImage } from '../../builder/src/flash/write'
+import { cacheDir } from '../../builder/src/util/paths'
 import { extractPartition, sfdiskTable } from '../../builder/src/testing/disk-tools'
 
 const DESTINATIONS = 4

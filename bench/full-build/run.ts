@@ -12,9 +12,9 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { dockerUnavailableReason } from '../../builder/src/arm/docker-daemon'
-import { buildImage } from '../../builder/src/build'
-import { testFixture } from '../../builder/src/fixture/test-fixture'
+import { dockerUnavailableReason } from '../../builder/src/util/docker-daemon'
+import { buildImage } from '../../builder/src/pipeline/build'
+import { testFixture } from '../../builder/src/testing/test-fixture'
 import { loadRecipe } from '../../builder/src/recipe/load'
 
 const ROUNDS = 2

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { buildImage } from '../../builder/src/build'
-import { testFixture } from '../../builder/src/fixture/test-fixture'
+import { buildImage } from '../../builder/src/pipeline/build'
+import { testFixture } from '../../builder/src/testing/test-fixture'
 import { loadRecipe } from '../../builder/src/recipe/load'
 
 const ROUNDS = 5

@@ -1,5 +1,5 @@
 /** The builder's expected failures, as the contract's coded errors. */
-import { BuildError } from '../../builder/src/errors'
+import { BuildError } from '../../builder/src/util/errors'
 import { OrchardError, type ErrorShape } from '../common/errors'
 
 export function translateError(error: unknown): OrchardError | null {

@@ -8,9 +8,9 @@
 import { readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { createInterface } from 'node:readline'
-import { BuildError } from '../../builder/src/errors'
+import { BuildError } from '../../builder/src/util/errors'
 import { listDrives } from '../../builder/src/flash/drives'
-import { flashImage, type FlashTarget } from '../../builder/src/flash/flash'
+import { flashImage, type FlashTarget } from '../../builder/src/flash/write'
 import { OrchardError, type ErrorShape } from '../common/errors'
 import { ToWriter, type FromWriter, type WriterJob } from '../common/writer-wire'
 

@@ -20,6 +20,9 @@ export const LAYERS = [
   { dir: 'electron/main', may: ['electron/common', 'electron/core', 'electron/main'], electron: true, node: true },
   { dir: 'electron/preload', may: ['electron/common', 'electron/preload'], electron: true, node: 'sandbox' },
   { dir: 'renderer', may: ['renderer', 'electron/common'], electron: false, node: false },
+  // Test-only code (QEMU harness, pipeline imitation, disk tools, test servers): may use the
+  // builder, but nothing shipped may import it (only tests, which belong to no layer).
+  { dir: 'builder/src/testing', may: ['builder', 'builder/src/testing'], electron: false, node: true },
   { dir: 'builder', may: ['builder'], electron: false, node: true },
 ]
 

@@ -23,6 +23,8 @@ describe('orchard/layering', () => {
     ['renderer/src/bad.ts', "import os from 'os'\nexport const o = os", 'Node built-in "os"'],
     ['electron/preload/bad.ts', "import fs from 'node:fs'\nexport const f = fs", 'Node built-in "node:fs"'],
     ['builder/src/bad.ts', "export { createCore } from '../../electron/core'", 'builder may not import from electron/core'],
+    ['builder/src/pipeline/bad.ts', "export { attachLoop } from '../testing/loop'", 'builder may not import from builder/src/testing'],
+    ['electron/core/bad.ts', "export { startS3 } from '../../builder/src/testing/s3'", 'electron/core may not import from builder/src/testing'],
   ])('flags %s: %s', async (file, code, expected) => {
     const errors = await layeringErrors(file, code)
     expect(errors).toHaveLength(1)

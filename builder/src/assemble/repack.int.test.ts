@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureUnavailableReason, testFixture } from '../fixture/test-fixture'
+import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { debugfs, e2fsck, extractPartition, sfdiskTable, sha256sum } from '../testing/disk-tools'
-import { findExecutable } from '../tools'
+import { findExecutable } from '../util/tools'
 import { extractRoot, repackImage, sizeForContent } from './repack'
 
 const skip = fixtureUnavailableReason('arm64') ?? (process.getuid?.() !== 0 ? 'needs root' : !findExecutable('fuse2fs') ? 'fuse2fs is not installed' : null)

@@ -11,9 +11,9 @@ import { mkdtemp, open, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { readPartitionTable, SECTOR, type Partition } from '../image/partitions'
-import { findExecutable } from '../tools'
+import { findExecutable } from '../util/tools'
 
 const run = promisify(execFile)
 const MIB = 1 << 20

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { BUILD_MODES, buildImage, type BuildMode } from '../build'
-import { BuildError } from '../errors'
+import { BUILD_MODES, buildImage, type BuildMode } from '../pipeline/build'
+import { BuildError } from '../util/errors'
 import { loadRecipe } from '../recipe/load'
 import { cancelOnSignals, createReporter, exitCodeFor } from './output'
 

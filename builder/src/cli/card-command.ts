@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
-import { withCard, type CardEntry } from '../cards/card'
-import { BuildError } from '../errors'
+import { withCard, type CardEntry } from '../flash/card'
+import { BuildError } from '../util/errors'
 import { createReporter, exitCodeFor } from './output'
 
 const TARGET = ['<target>', 'the card: a drive (/dev/sdX, Linux only for now) or an image file'] as const

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureUnavailableReason, testFixture } from '../fixture/test-fixture'
+import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { makeDisk, sha256sum } from '../testing/disk-tools'
 import { EXIT } from './output'
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { BuildManifestSchema, unpackBuildZip } from '../cloud/build-zip'
-import { sha256File } from '../hash'
+import { sha256File } from '../util/hash'
 import { packZipOnly, registerCloudCommand, remoteError, speedNote } from './cloud-command'
 import { exitCodeFor, EXIT } from './output'
 

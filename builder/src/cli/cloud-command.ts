@@ -5,7 +5,7 @@
  * so `orchard --version` and the other commands never load it.
  */
 import type { Command } from 'commander'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { cancelOnSignals, createReporter, exitCodeFor, isBuildErrorCode, type Reporter } from './output'
 
 interface AwsOptions {
@@ -59,7 +59,7 @@ async function bucketFor(options: BucketOptions): Promise<string> {
   if (options.bucket && options.stack) throw new BuildError('INVALID_INPUT', 'Give --bucket or --stack, not both')
   if (options.bucket) return options.bucket
   if (!options.stack) throw new BuildError('INVALID_INPUT', 'Which bucket? Give --bucket <name>, or --stack <name> to read it from the deployed stack')
-  const { bucketOfStack, createCloudFormationClient } = await import('../cloud/stack')
+  const { bucketOfStack, createCloudFormationClient } = await import('../cloud/client/stack')
   return bucketOfStack(createCloudFormationClient({ region: options.region, profile: options.profile }), options.stack)
 }
 
@@ -102,7 +102,7 @@ async function follow(client: S3, bucket: string, id: string, reporter: Reporter
 }
 
 async function download(client: S3, bucket: string, id: string, outDir: string, reporter: Reporter, signal: AbortSignal) {
-  const { downloadBuild } = await import('../cloud/results')
+  const { downloadBuild } = await import('../cloud/client/results')
   return downloadBuild({
     client,
     bucket,
@@ -119,7 +119,7 @@ async function download(client: S3, bucket: string, id: string, outDir: string, 
  * builder), written to `file` and nothing else. No AWS SDK, credentials or bucket.
  */
 export async function packZipOnly(recipeFile: string, dest: string, reporter?: Reporter) {
-  const [{ loadRecipe }, { packBuildZip }, { sha256File }] = await Promise.all([import('../recipe/load'), import('../cloud/build-zip'), import('../hash')])
+  const [{ loadRecipe }, { packBuildZip }, { sha256File }] = await Promise.all([import('../recipe/load'), import('../cloud/build-zip'), import('../util/hash')])
   const loaded = await loadRecipe(recipeFile)
   reporter?.progress('pack', 'packing build.zip (recipe, its files, the buildspec and the builder)')
   const packed = await packBuildZip(loaded, { dest })
@@ -137,7 +137,7 @@ export function registerCloudCommand(program: Command): void {
       .option('--parameter <Name=value...>', 'template parameters (e.g. EnableEcr=true BuildMode=auto); unnamed ones keep their defaults', []),
   ).action(
     run<AwsOptions & { stack: string; parameter: string[] }>(async (options, reporter, signal) => {
-      const { createCloudFormationClient, deployStack, parseParameters } = await import('../cloud/stack')
+      const { createCloudFormationClient, deployStack, parseParameters } = await import('../cloud/client/stack')
       const parameters = parseParameters(options.parameter)
       const client = createCloudFormationClient({ region: options.region, profile: options.profile })
       signal.addEventListener('abort', () => client.destroy(), { once: true })
@@ -270,7 +270,7 @@ export function registerCloudCommand(program: Command): void {
       if (!bucket) throw new BuildError('INVALID_INPUT', 'No bucket: set ORCHARD_BUCKET (the stack does) or give --bucket')
       const srcDir = options.src ?? process.env.CODEBUILD_SRC_DIR ?? process.cwd()
       const client = await s3For({ ...options, endpoint: options.endpoint ?? process.env.ORCHARD_S3_ENDPOINT })
-      const { failCloudBuild, runCloudWorker } = await import('../cloud/worker')
+      const { failCloudBuild, runCloudWorker } = await import('../cloud/worker/worker')
       if (options.fail !== undefined) {
         const status = await failCloudBuild({ srcDir, bucket, message: options.fail, client })
         reporter.result(status, () => `Build ${status.id} marked failed: ${status.error}`)

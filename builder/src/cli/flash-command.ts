@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { parseDevicesCsv, type Device } from '../devices/csv'
-import { BuildError } from '../errors'
-import type { FlashTarget } from '../flash/flash'
+import { parseDevicesCsv, type Device } from '../flash/devices-csv'
+import { BuildError } from '../util/errors'
+import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
 import { createReporter, EXIT, exitCodeFor } from './output'
 
@@ -21,7 +21,7 @@ export function registerFlashCommand(program: Command): void {
       try {
         // Loaded here, not at the top: etcher-sdk brings native modules (drivelist, usb, …), and
         // every other command (the builder container runs only `build`) must start without them.
-        const { flashImage } = await import('../flash/flash')
+        const { flashImage } = await import('../flash/write')
         const targets = await resolveTargets(options.to)
         const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
         const records = await flashImage({

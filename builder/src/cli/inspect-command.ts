@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { inspectImage, type ImageReport } from '../inspect'
+import { inspectImage, type ImageReport } from '../image/inspect'
 import { createReporter, exitCodeFor } from './output'
 
 export function registerInspectCommand(program: Command): void {

@@ -4,9 +4,9 @@
  * image, 4 output not writable, 5 flash destination refused, 6 AWS, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander'
-import { registerFixtureCommand } from '../fixture/fixture-command'
+import { registerFixtureCommand } from './fixture-command'
 import { registerFlashCommand } from './flash-command'
-import { BUILDER_VERSION } from '../version'
+import { BUILDER_VERSION } from '../util/version'
 import { registerBuildCommand } from './build-command'
 import { registerCardCommand } from './card-command'
 import { registerCloudCommand } from './cloud-command'

@@ -2,7 +2,7 @@
  * How the CLI speaks: a progress bar on a terminal, plain lines otherwise, JSON lines
  * with --json; and the exit code for each kind of failure (documented in docs/cli.md).
  */
-import { BuildError, type BuildErrorCode } from '../errors'
+import { BuildError, type BuildErrorCode } from '../util/errors'
 
 export const EXIT = {
   ok: 0,

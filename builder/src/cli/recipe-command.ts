@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { loadRecipe, type RecipeProblem } from '../recipe/load'
 import { EXIT, exitCodeFor } from './output'
 

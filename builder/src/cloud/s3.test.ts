@@ -1,6 +1,6 @@
 import { NoSuchBucket, S3ServiceException } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { createS3Client, translateS3Error } from './s3'
 
 const context = { action: 'GetObject', bucket: 'pipeline', key: 'builds/x/status.json', region: 'us-east-1' }

@@ -6,7 +6,7 @@
  * the operation requires them, as most such stores do not keep the SDK's newer ones).
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 
 export interface CloudS3Options {
   /** AWS region of the bucket; default: AWS_REGION / the profile's region. */

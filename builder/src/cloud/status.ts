@@ -6,7 +6,7 @@
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { s3Call } from './s3'
 
 export const BUILDS_PREFIX = 'builds/'

@@ -11,7 +11,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32, deflateRawSync } from 'node:zlib'
 import yauzl from 'yauzl'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 
 const MAX32 = 0xffffffff
 /** Entries up to this size are deflated in memory; larger ones are streamed and stored. */

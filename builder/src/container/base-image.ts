@@ -15,9 +15,9 @@ import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type Docker from 'dockerode'
-import { connectDocker, followDaemon } from '../arm/docker-daemon'
-import { cacheDir } from '../paths'
-import { findExecutable } from '../tools'
+import { connectDocker, followDaemon } from '../util/docker-daemon'
+import { cacheDir } from '../util/paths'
+import { findExecutable } from '../util/tools'
 
 export const BASE_IMAGE = 'debian:bookworm-slim'
 const SUITE = 'bookworm'

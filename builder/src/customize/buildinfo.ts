@@ -1,6 +1,6 @@
 /** Build details for `buildinfo/` on the boot partition and beside the image. Never a secret. */
 import type { ReleaseTraits } from '../image/traits'
-import type { SealedRecipe } from './secrets'
+import type { SealedRecipe } from './seal'
 
 export interface BuildInfo {
   name: string

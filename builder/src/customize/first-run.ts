@@ -7,7 +7,7 @@
  * non-zero at the end if any section failed, so the runner files it under failed/.
  */
 import type { ReleaseTraits } from '../image/traits'
-import type { SealedRecipe, SealedUser } from './secrets'
+import type { SealedRecipe, SealedUser } from './seal'
 import { quote, secretAssignment } from './shell'
 
 export function firstRunScript(recipe: SealedRecipe, traits: ReleaseTraits, builderVersion: string): string {

@@ -7,9 +7,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildImage } from '../build'
+import { buildImage } from '../pipeline/build'
 import { loadRecipe } from '../recipe/load'
-import { RC_LOCAL_LINE } from '../rootfs-files'
+import { RC_LOCAL_LINE } from './runner-files'
 import { debugfs, e2fsck, extStat, extractPartition, fsckFat, makeDisk, mls, mtype, sha256sum } from '../testing/disk-tools'
 
 let dir: string

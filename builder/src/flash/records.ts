@@ -4,7 +4,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { dataDir } from '../paths'
+import { dataDir } from '../util/paths'
 
 export interface CardRecord {
   jobId: string

@@ -8,7 +8,7 @@ import { open, readFile, realpath, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { promisify } from 'node:util'
 import { FileDisk, type Disk } from 'file-disk'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 
 export interface OpenedDisk {
   disk: Disk

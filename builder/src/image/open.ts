@@ -4,7 +4,7 @@
  * streamed out in one pass (see output/write-image.ts).
  */
 import type { Disk } from 'file-disk'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { openDisk, type DiskMode } from './block-disk'
 import { detectFilesystem } from './filesystems'
 import { readPartitionTable, type Partition, type PartitionTable, type ReadAt } from './partitions'

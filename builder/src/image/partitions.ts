@@ -1,5 +1,5 @@
 /** Reads MBR and GPT partition tables. Pure over a read function, so it works on any disk. */
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 
 export const SECTOR = 512
 

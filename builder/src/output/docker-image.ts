@@ -17,13 +17,13 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import type Docker from 'dockerode'
 import { pack as tarPack } from 'tar-stream'
-import { followDaemon, requireDocker } from '../arm/docker-daemon'
-import { ORCHARD_LABEL } from '../arm/docker'
+import { followDaemon, requireDocker } from '../util/docker-daemon'
+import { ORCHARD_LABEL } from '../steps/docker-executor'
 import { TAR_FLAGS, withRootMounted } from '../assemble/repack'
 import type { BuildInfo } from '../customize/buildinfo'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import type { Partition } from '../image/partitions'
-import { findExecutable } from '../tools'
+import { findExecutable } from '../util/tools'
 
 export interface DockerImageResult {
   /** The local name the image was loaded as. */

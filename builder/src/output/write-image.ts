@@ -4,8 +4,8 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { copyFile, open, rename, rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import type { Disk, DiskChunk } from 'file-disk'
-import { BuildError } from '../errors'
-import { findExecutable, loadLzma } from '../tools'
+import { BuildError } from '../util/errors'
+import { findExecutable, loadLzma } from '../util/tools'
 
 const CHUNK = 8 << 20
 

@@ -4,8 +4,8 @@ import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { z } from 'zod'
-import { BuildError } from '../errors'
-import { canonicalJson } from '../hash'
+import { BuildError } from '../util/errors'
+import { canonicalJson } from '../util/hash'
 import { RecipeSchema, type Recipe } from './schema'
 
 export interface LoadedRecipe {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { describeProblems, loadRecipe, parseRecipeYaml, recipeHash, type RecipeProblem } from './load'
 import { armWork } from './schema'
 

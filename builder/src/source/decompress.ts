@@ -10,8 +10,8 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import yauzl from 'yauzl'
-import { BuildError } from '../errors'
-import { findExecutable, loadLzma } from '../tools'
+import { BuildError } from '../util/errors'
+import { findExecutable, loadLzma } from '../util/tools'
 
 export type SourceFormat = 'img' | 'xz' | 'gz' | 'zip' | 'unknown'
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { open, stat } from 'node:fs/promises'
 import yauzl from 'yauzl'
-import { findExecutable } from '../tools'
+import { findExecutable } from '../util/tools'
 import { sniffFormat } from './decompress'
 
 export async function imageSize(file: string): Promise<number | null> {

@@ -9,9 +9,9 @@ import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { BuildError } from '../errors'
-import { sha256File } from '../hash'
-import { cacheDir } from '../paths'
+import { BuildError } from '../util/errors'
+import { sha256File } from '../util/hash'
+import { cacheDir } from '../util/paths'
 import type { Recipe } from '../recipe/schema'
 import { decompress, sniffFormat } from './decompress'
 

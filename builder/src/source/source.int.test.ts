@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { BuildError } from '../errors'
+import { BuildError } from '../util/errors'
 import { resolveSource, type SourceProgress } from './resolve'
 
 let dir: string

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { findExecutable } from '../tools'
+import { findExecutable } from '../util/tools'
 
 export function registryUnavailableReason(): string | null {
   return findExecutable('docker-registry') ? null : 'docker-registry is not installed (Debian package docker-registry)'

@@ -3,7 +3,7 @@
  * progress and the end arrive as `builds.progress` / `builds.finished` events.
  */
 import { randomUUID } from 'node:crypto'
-import { buildImage, type BuildProgress as BuilderProgress } from '../../../builder/src/build'
+import { buildImage, type BuildProgress as BuilderProgress } from '../../../builder/src/pipeline/build'
 import { runBuildInContainer } from '../../../builder/src/container/run-build'
 import { loadRecipe } from '../../../builder/src/recipe/load'
 import type { Input, Output } from '../../common/contract'

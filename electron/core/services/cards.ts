@@ -1,5 +1,5 @@
 /** Editing a flashed card's startup-scripts (a drive or an image file), without mounting it. */
-import { withCard } from '../../../builder/src/cards/card'
+import { withCard } from '../../../builder/src/flash/card'
 import type { Input, Output } from '../../common/contract'
 
 export const cards = {

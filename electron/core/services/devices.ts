@@ -2,8 +2,8 @@
  * The devices table for the app: devices.csv in and out, and the checks that would stop a
  * device's files from being written, run before flashing (the builder's own rules).
  */
-import { devicesToCsv, HOSTNAME_RULE, isValidHostname, parseDevicesCsv } from '../../../builder/src/devices/csv'
-import { deviceFiles, envLine } from '../../../builder/src/devices/device-files'
+import { devicesToCsv, HOSTNAME_RULE, isValidHostname, parseDevicesCsv } from '../../../builder/src/flash/devices-csv'
+import { deviceFiles, envLine } from '../../../builder/src/flash/device-files'
 import type { DeviceProblem, Input, Output } from '../../common/contract'
 
 type Devices = Input<'devices.check'>['devices']

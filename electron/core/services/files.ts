@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { sha256File } from '../../../builder/src/hash'
+import { sha256File } from '../../../builder/src/util/hash'
 import type { Output } from '../../common/contract'
 import { OrchardError } from '../../common/errors'
 

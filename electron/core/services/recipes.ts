@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { BuildError } from '../../../builder/src/errors'
+import { BuildError } from '../../../builder/src/util/errors'
 import YAML from 'yaml'
 import { checkReferencedFiles, parseRecipeYaml, readRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
 import type { Output } from '../../common/contract'

@@ -17,7 +17,7 @@ export function runCommand(file: string, args: string[], timeoutMs = 10_000): Pr
   })
 }
 
-export { findExecutable } from '../../../builder/src/tools'
+export { findExecutable } from '../../../builder/src/util/tools'
 
 /** Root on POSIX; an elevated token on Windows (`net session` only succeeds elevated). */
 export async function isElevated(): Promise<boolean> {

@@ -8,7 +8,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { ProbeResult } from '../../common/contract'
-import { cacheDir } from '../../../builder/src/paths'
+import { cacheDir } from '../../../builder/src/util/paths'
 import { findExecutable, isElevated, runCommand } from './host'
 
 export type Probe = Omit<ProbeResult, 'required'>

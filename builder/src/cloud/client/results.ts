@@ -1,0 +1,129 @@
+/**
+ * A finished cloud build's outputs, found and fetched: `findBuildOutputs` lists
+ * builds/<id>/ for its image; `downloadBuild` fetches the .img.xz verified against its
+ * published .sha256 (parallel ranged GETs, resumable: download.ts) and beside it the
+ * small files (the uncompressed image's .sha256, buildinfo.json; or, for the app's
+ * library, the .img.xz's .sha256 and <name>.buildinfo.json), each renamed into place
+ * only when complete.
+ */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { randomUUID } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { BuildError } from '../../util/errors'
+import { downloadVerified, type DownloadProgress, type DownloadResult } from './download'
+import { s3Call } from '../s3'
+import { buildPrefix, checkBuildId, outputKeys } from '../status'
+
+export interface BuildOutputs {
+  id: string
+  /** The recipe name: the image is <name>.img.xz. */
+  name: string
+  keys: ReturnType<typeof outputKeys>
+  /** Every key under builds/<id>/. */
+  all: string[]
+}
+
+/** Pure: the image's recipe name among a build's keys (builds/<id>/<name>.img.xz), or null. */
+export function imageName(id: string, keys: readonly string[]): string | null {
+  const prefix = buildPrefix(id)
+  const images = keys.filter((key) => key.startsWith(prefix) && key.endsWith('.img.xz') && !key.slice(prefix.length).includes('/'))
+  return images.length ? images[0]!.slice(prefix.length, -'.img.xz'.length) : null
+}
+
+export async function findBuildOutputs(client: S3Client, bucket: string, id: string): Promise<BuildOutputs> {
+  checkBuildId(id)
+  const prefix = buildPrefix(id)
+  const all: string[] = []
+  let token: string | undefined
+  do {
+    const page = await s3Call(client, { action: 'ListObjectsV2', bucket, key: prefix }, () =>
+      client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token && { ContinuationToken: token }) })),
+    )
+    for (const object of page.Contents ?? []) if (object.Key) all.push(object.Key)
+    token = page.IsTruncated ? page.NextContinuationToken : undefined
+  } while (token)
+  const name = imageName(id, all)
+  if (!name) {
+    throw new BuildError('CLOUD_NOT_FOUND', `Build ${id} has published no image in s3://${bucket}/${prefix} (not finished, failed, or expired)`, { missing: 'key', bucket, key: `${prefix}<name>.img.xz` })
+  }
+  return { id, name, keys: outputKeys(id, name), all }
+}
+
+export interface DownloadedBuild {
+  id: string
+  image: string
+  sha256: string
+  bytes: number
+  resumedFrom: number
+  /** <name>.img.sha256 (of the uncompressed image) and buildinfo.json (<name>.buildinfo.json with `beside: 'library'`), when published. */
+  imageChecksumFile: string | null
+  buildInfoFile: string | null
+  /** With `beside: 'library'`: <name>.img.xz.sha256, the verified SHA256 of the image. */
+  checksumFile?: string
+}
+
+/** Pure: where `downloadBuild` puts a build's image in `outDir`. */
+export const imageFile = (outDir: string, outputs: BuildOutputs) => path.join(path.resolve(outDir), path.basename(outputs.keys.image))
+
+/** Downloads build `id`'s image into `outDir` as <name>.img.xz, SHA256-verified, with its small files. */
+export async function downloadBuild(options: {
+  client: S3Client
+  bucket: string
+  id: string
+  outDir: string
+  /** The build's outputs when `findBuildOutputs` already found them (not listed again). */
+  outputs?: BuildOutputs
+  /**
+   * What goes beside the image: `build` (default) the build's own small files under their
+   * names (<name>.img.sha256, buildinfo.json); `library` what the app's library reads beside
+   * each image, named so that many share a folder: <image>.sha256 and <name>.buildinfo.json.
+   */
+  beside?: 'build' | 'library'
+  onProgress?: (progress: DownloadProgress) => void
+  signal?: AbortSignal
+  partSize?: number
+  concurrency?: number
+}): Promise<DownloadedBuild> {
+  const { client, bucket, id, signal } = options
+  const outputs = options.outputs ?? (await findBuildOutputs(client, bucket, id))
+  const outDir = path.resolve(options.outDir)
+  await mkdir(outDir, { recursive: true })
+  const dest = imageFile(outDir, outputs)
+  const result: DownloadResult = await downloadVerified({
+    client,
+    bucket,
+    key: outputs.keys.image,
+    dest,
+    onProgress: options.onProgress,
+    signal,
+    ...(options.partSize && { partSize: options.partSize }),
+    ...(options.concurrency && { concurrency: options.concurrency }),
+  })
+  const place = async (file: string, data: string | Uint8Array): Promise<string> => {
+    const temp = `${file}.${randomUUID()}.partial`
+    try {
+      await writeFile(temp, data)
+      await rename(temp, file)
+    } catch (error) {
+      await rm(temp, { force: true })
+      throw error
+    }
+    return file
+  }
+  const small = async (key: string, name = path.basename(key)): Promise<string | null> => {
+    if (!outputs.all.includes(key)) return null
+    const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
+    return place(path.join(outDir, name), await response.Body!.transformToByteArray())
+  }
+  const downloaded = { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom }
+  if (options.beside === 'library') {
+    const checksumFile = await place(`${dest}.sha256`, `${result.sha256}  ${path.basename(dest)}\n`)
+    // The image is in place and verified: build info that cannot be fetched is left out, not a failure.
+    const buildInfoFile = await small(outputs.keys.buildInfo, `${outputs.name}.buildinfo.json`).catch(() => null)
+    return { ...downloaded, imageChecksumFile: null, buildInfoFile, checksumFile }
+  }
+  const imageChecksumFile = await small(outputs.keys.imageChecksum)
+  const buildInfoFile = await small(outputs.keys.buildInfo)
+  return { ...downloaded, imageChecksumFile, buildInfoFile }
+}

@@ -1,0 +1,224 @@
+/**
+ * One build: recipe → verified source → customized image → outputs, all or nothing.
+ * Outputs are written as temp files and renamed into place only when complete, so a
+ * failed or cancelled build leaves no partial image behind.
+ */
+import { randomUUID } from 'node:crypto'
+import { constants } from 'node:fs'
+import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { chrootUnavailableReason, withChroot } from '../steps/chroot-executor'
+import { runInDocker } from '../steps/docker-executor'
+import { armPlan } from '../steps/plan'
+import { extractRoot, repackImage } from '../assemble/repack'
+import type { BuildInfo } from '../customize/buildinfo'
+import { customizeImage } from '../customize/customize'
+import { sealRecipe } from '../customize/seal'
+import { BuildError } from '../util/errors'
+import { withImage } from '../image/open'
+import { recipeHash, type LoadedRecipe } from '../recipe/load'
+import { armWork } from '../recipe/schema'
+import { writeDockerImage, type DockerImageResult } from '../output/docker-image'
+import { compressXz, writeImage } from '../output/write-image'
+import { cacheDir } from '../util/paths'
+import { resolveSource } from '../source/resolve'
+import { BUILDER_VERSION } from '../util/version'
+
+export const BUILD_MODES = ['auto', 'quick', 'docker', 'chroot'] as const
+export type BuildMode = (typeof BUILD_MODES)[number]
+/** Where ARM work runs: nowhere (quick), a qemu-user chroot, or a Docker build. */
+export type ResolvedMode = Exclude<BuildMode, 'auto'>
+
+export type BuildPhase = 'source' | 'steps' | 'customize' | 'write' | 'docker' | 'compress' | 'done'
+
+export interface BuildProgress {
+  phase: BuildPhase
+  message: string
+  /** 0–1 within the phase, when known. */
+  fraction?: number
+  bytes?: number
+  totalBytes?: number
+}
+
+export interface BuildOptions {
+  outDir: string
+  mode?: BuildMode
+  cache?: string
+  onProgress?: (progress: BuildProgress) => void
+  signal?: AbortSignal
+}
+
+export interface BuildResult {
+  image: string
+  sha256: string
+  compressed: string | null
+  checksumFile: string
+  buildInfoFile: string
+  buildInfo: BuildInfo
+  bytes: number
+  /** The Docker image output, when the recipe asks for one. */
+  docker?: DockerImageResult
+}
+
+export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: BuildOptions): Promise<BuildResult> {
+  const report = options.onProgress ?? (() => {})
+  const mode = chooseMode(recipe, options.mode ?? 'auto')
+  const outDir = path.resolve(options.outDir)
+  await checkWritable(outDir)
+
+  const source = await resolveSource(recipe.source, baseDir, {
+    cache: options.cache,
+    signal: options.signal,
+    onProgress: ({ phase, bytes, total }) =>
+      report({ phase: 'source', message: phase, bytes, ...(total ? { totalBytes: total, fraction: bytes / total } : {}) }),
+  })
+  report({ phase: 'source', message: `source verified (sha256 ${source.sha256.slice(0, 12)}…)`, fraction: 1 })
+
+  const sealed = sealRecipe(recipe)
+  const names = outputNames(outDir, recipe.name)
+  const temp = `${names.image}.${randomUUID()}.partial`
+  const created: string[] = [temp]
+  const workDir = mode !== 'quick' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
+  try {
+    const base = workDir && mode !== 'quick' ? await runArmWork(mode, { recipe, baseDir }, source, workDir, report, options.signal) : source.image
+    const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
+      const buildInfo = await customizeImage({
+        image,
+        recipe: sealed,
+        baseDir,
+        info: {
+          name: recipe.name,
+          builder: { name: 'orchard', version: BUILDER_VERSION },
+          mode,
+          builtAt: new Date().toISOString(),
+          source: { ...(recipe.source.url ? { url: recipe.source.url } : { path: source.origin }), sha256: source.sha256 },
+          recipeSha256: recipeHash(recipe),
+        },
+        onStep: (message) => report({ phase: 'customize', message }),
+      })
+      const sha256 = await writeImage(
+        base,
+        image.disk,
+        temp,
+        (written, total) => report({ phase: 'write', message: 'writing image', bytes: written, totalBytes: total, fraction: written / total }),
+        options.signal,
+      )
+      return { buildInfo, sha256, bytes: image.capacity, rootPartition: image.root }
+    })
+
+    let compressed: string | null = null
+    if (recipe.outputs.image.compress === 'xz') {
+      report({ phase: 'compress', message: 'compressing with xz' })
+      const tempXz = `${names.compressed}.${randomUUID()}.partial`
+      created.push(tempXz)
+      await compressXz(temp, tempXz)
+      compressed = names.compressed
+    }
+    // Last, so that nothing after it can fail and leave a loaded or pushed image behind a failed build.
+    let docker: DockerImageResult | undefined
+    if (recipe.outputs.docker) {
+      docker = await writeDockerImage({
+        image: temp,
+        rootPartition,
+        arch: recipe.arch,
+        ...recipe.outputs.docker,
+        buildInfo,
+        onProgress: (message) => report({ phase: 'docker', message }),
+      })
+      report({ phase: 'docker', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
+    }
+
+    // Everything is complete: only now do the outputs take their real names.
+    await rename(temp, names.image)
+    if (compressed) await rename(created[1]!, compressed)
+    await writeFileAtomic(names.checksum, `${sha256}  ${path.basename(names.image)}\n`)
+    await writeFileAtomic(names.buildInfo, `${JSON.stringify(buildInfo, null, 2)}\n`)
+    report({ phase: 'done', message: `built ${names.image}`, fraction: 1 })
+    return { image: names.image, sha256, compressed, checksumFile: names.checksum, buildInfoFile: names.buildInfo, buildInfo, bytes, ...(docker ? { docker } : {}) }
+  } catch (error) {
+    await Promise.all(created.map((file) => rm(file, { force: true })))
+    throw error
+  } finally {
+    if (workDir) await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * auto: quick when nothing needs ARM code; docker for a recipe with its own Dockerfile;
+ * else chroot where it can run (Linux, root, binfmt), docker elsewhere. An explicit mode
+ * must be able to do the recipe.
+ */
+function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): ResolvedMode {
+  const needsArm = armWork(recipe)
+  if (requested === 'quick' || (requested === 'auto' && needsArm.length === 0)) {
+    if (needsArm.length) {
+      throw new BuildError(
+        'INVALID_RECIPE',
+        `This recipe needs ARM code to run (${needsArm.join(', ')}): the quick build cannot do that. Use a full build (--mode docker or --mode chroot).`,
+      )
+    }
+    return 'quick'
+  }
+  if (requested === 'chroot' && recipe.dockerfile) {
+    throw new BuildError('INVALID_RECIPE', 'dockerfile needs the docker build mode (--mode docker): a chroot cannot run a Dockerfile')
+  }
+  if (requested !== 'auto') return requested
+  return recipe.dockerfile || chrootUnavailableReason(recipe.arch) ? 'docker' : 'chroot'
+}
+
+/** The root fs out of the image, the ARM steps run on it, and an image made from the result. */
+async function runArmWork(
+  mode: 'chroot' | 'docker',
+  { recipe, baseDir }: LoadedRecipe,
+  source: { image: string; sha256: string },
+  workDir: string,
+  report: (progress: BuildProgress) => void,
+  signal?: AbortSignal,
+): Promise<string> {
+  const rootDir = path.join(workDir, 'root')
+  await mkdir(rootDir)
+  const plan = armPlan(recipe)
+  const onStep = (name: string) => report({ phase: 'steps', message: name })
+  const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
+  const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
+  if (mode === 'docker') {
+    const dockerfile = recipe.dockerfile ? path.resolve(baseDir, recipe.dockerfile) : undefined
+    await runInDocker({ source: source.image, sourceSha256: source.sha256, rootPartition, plan, dockerfile, rootDir, onStep, onLine, signal })
+  } else {
+    onStep('reading the root filesystem')
+    await extractRoot(source.image, rootPartition, rootDir)
+    await withChroot(rootDir, recipe.arch, async (runStep) => {
+      for (const step of [plan.prepare, ...plan.steps, plan.finish]) {
+        onStep(step.name)
+        await runStep(step.script, { name: step.name, onLine: (line) => onLine(step.name, line), signal })
+      }
+    })
+  }
+  onStep('rebuilding the root filesystem')
+  const repacked = path.join(workDir, 'repacked.img')
+  await repackImage(source.image, rootDir, repacked)
+  return repacked
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
+
+export function outputNames(outDir: string, name: string) {
+  const image = path.join(outDir, `${name}.img`)
+  return { image, compressed: `${image}.xz`, checksum: `${image}.sha256`, buildInfo: path.join(outDir, 'buildinfo.json') }
+}
+
+async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const temp = `${file}.${randomUUID()}.partial`
+  await writeFile(temp, content)
+  await rename(temp, file)
+}
+
+async function checkWritable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new BuildError('UNWRITABLE', `Cannot create the output folder ${dir}: ${error.code}`)
+  })
+  if (!(await stat(dir)).isDirectory()) throw new BuildError('UNWRITABLE', `The output path ${dir} is not a folder`)
+  await access(dir, constants.W_OK).catch(() => {
+    throw new BuildError('UNWRITABLE', `The output folder ${dir} is not writable`)
+  })
+}

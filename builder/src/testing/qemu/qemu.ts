@@ -1,0 +1,232 @@
+/**
+ * Boots a Raspberry Pi image in QEMU (arm64, TCG) from its own boot partition: the kernel, initramfs,
+ * device tree and cmdline.txt the Pi firmware would use are read with our FAT module and handed to
+ * QEMU's direct kernel boot (QEMU runs no Pi firmware). The serial console is the log.
+ *
+ * The image file itself is the guest's disk, so what the guest wrote (startup-scripts logs, moved
+ * scripts) can be inspected afterwards: booting changes it. Copy it first when that matters.
+ */
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { withFat, type FatFs } from '../../image/fat'
+import { withImage } from '../../image/open'
+import { findExecutable } from '../../util/tools'
+
+export type BootMachine = 'virt' | 'raspi3b'
+
+export interface BootOptions {
+  /** Raw disk image; written by the guest. For raspi3b it is first padded with zeros to a power of two (QEMU's SD card needs it). */
+  image: string
+  /** virt (default: virtio disk, 2 CPUs, fastest) or raspi3b (the Pi 3's SoC and SD controller, 4 CPUs). */
+  machine?: BootMachine
+  /** Default 6 minutes; QEMU is killed then (`timedOut`). */
+  timeoutMs?: number
+  /** Where the console goes as it arrives (escape codes removed). */
+  logFile?: string
+  onLine?: (line: string) => void
+}
+
+export interface BootResult {
+  /** The serial console, escape codes removed; QEMU's own messages as `[qemu] …` lines. */
+  log: string
+  /** The kernel powered off (`reboot: Power down`). */
+  poweredOff: boolean
+  /** The guest rebooted, which -no-reboot turns into QEMU exiting. */
+  rebooted: boolean
+  timedOut: boolean
+  /** QEMU's exit code (null when killed). */
+  exitCode: number | null
+  seconds: number
+}
+
+export const DEFAULT_BOOT_TIMEOUT_MS = 6 * 60_000
+const QEMU = 'qemu-system-aarch64'
+const DEFAULT_KERNEL = 'kernel8.img'
+const DEFAULT_DTB = 'bcm2837-rpi-3-b.dtb'
+// After `reboot: Power down` QEMU normally exits at once; a machine without a power-off device halts instead.
+const POWER_DOWN_GRACE_MS = 10_000
+
+/** Why images cannot be booted here, or null. */
+export function bootEnvironmentProblem(): string | null {
+  return findExecutable(QEMU) ? null : `${QEMU} is not installed (Debian package qemu-system-arm)`
+}
+
+export interface BootFiles {
+  kernel: string
+  initramfs: string | null
+  dtb: string
+  cmdline: string
+}
+
+/**
+ * The names config.txt gives for kernel (`kernel=`), initramfs (`initramfs NAME followkernel`), device tree
+ * (`device_tree=`, else bcm2837-rpi-3-b.dtb) and command line file (`cmdline=`), as a Pi 3 reads it: the
+ * last setting wins, and lines under a filter other than [all] or [pi3] are left out.
+ */
+export function bootConfig(config: string): { kernel: string; initramfs: string | null; dtb: string; cmdline: string } {
+  const settings: string[] = []
+  let applies = true
+  for (const raw of config.split(/\r?\n/)) {
+    const line = raw.replace(/#.*/, '').trim()
+    const filter = /^\[(.*)\]$/.exec(line)?.[1]
+    if (filter !== undefined) applies = filter === 'all' || filter === 'pi3'
+    else if (applies && line) settings.push(line)
+  }
+  const last = (test: RegExp): string | undefined => settings.filter((line) => test.test(line)).pop()
+  const value = (key: string): string | undefined => last(new RegExp(`^${key}=`))?.slice(key.length + 1).trim()
+  const kernel = value('kernel') ?? DEFAULT_KERNEL
+  // auto_initramfs=1 (Raspberry Pi OS): kernel8.img comes with initramfs8.
+  const auto = value('auto_initramfs') === '1' ? kernel.replace(/^kernel/, 'initramfs').replace(/\.img$/, '') : null
+  const initramfs = last(/^initramfs\s/)?.split(/\s+/)[1] ?? auto
+  return { kernel, initramfs, dtb: value('device_tree') ?? DEFAULT_DTB, cmdline: value('cmdline') ?? 'cmdline.txt' }
+}
+
+/**
+ * The Pi's command line for QEMU: the console on the PL011 (ttyAMA0 on both machines), a device-name
+ * `root=` renamed for the machine's disk (PARTUUID=, UUID=, LABEL= stay: they name the same partition
+ * under QEMU), and `panic=-1` so a boot that cannot go on reboots, which ends QEMU.
+ */
+export function qemuCmdline(cmdline: string, machine: BootMachine): string {
+  const args = cmdline.trim().split(/\s+/).filter((arg) => arg && !arg.startsWith('console='))
+  const renamed = args.map((arg) => {
+    const partition = /^root=\/dev\/(?:mmcblk0p|vda)(\d+)$/.exec(arg)?.[1]
+    if (!partition) return arg
+    return machine === 'virt' ? `root=/dev/vda${partition}` : `root=/dev/mmcblk0p${partition}`
+  })
+  if (!renamed.some((arg) => arg.startsWith('panic='))) renamed.push('panic=-1')
+  return ['console=ttyAMA0,115200', ...renamed].join(' ')
+}
+
+async function readOrFail(fat: FatFs, name: string, what: string): Promise<Buffer> {
+  if (!(await fat.exists(`/${name}`))) throw new Error(`the boot partition has no ${name} (${what})`)
+  return fat.readFile(`/${name}`)
+}
+
+/** Copies kernel, initramfs and device tree out of the image's boot partition into `dir`. */
+export async function extractBootFiles(image: string, dir: string): Promise<BootFiles> {
+  return withImage(image, 'read', (disk) =>
+    withFat(disk.disk, disk.boot, async (fat) => {
+      const config = (await fat.exists('/config.txt')) ? (await fat.readFile('/config.txt')).toString('utf8') : ''
+      const names = bootConfig(config)
+      const out = (name: string): string => path.join(dir, name.replace(/[/\\]/g, '_'))
+      const files: BootFiles = { kernel: out(names.kernel), initramfs: null, dtb: out(names.dtb), cmdline: '' }
+      await fsp.writeFile(files.kernel, await readOrFail(fat, names.kernel, 'the kernel'))
+      if (names.initramfs) {
+        files.initramfs = out(names.initramfs)
+        await fsp.writeFile(files.initramfs, await readOrFail(fat, names.initramfs, 'the initramfs named in config.txt'))
+      }
+      if (await fat.exists(`/${names.dtb}`)) await fsp.writeFile(files.dtb, await fat.readFile(`/${names.dtb}`))
+      files.cmdline = (await readOrFail(fat, names.cmdline, 'the kernel command line')).toString('utf8')
+      return files
+    }),
+  )
+}
+
+/** The next power of two at or above `size`. */
+export function nextPowerOfTwo(size: number): number {
+  let power = 1
+  while (power < size) power *= 2
+  return power
+}
+
+export function qemuArgs(machine: BootMachine, image: string, files: BootFiles): string[] {
+  const initrd = files.initramfs ? ['-initrd', files.initramfs] : []
+  const common = ['-kernel', files.kernel, ...initrd, '-append', qemuCmdline(files.cmdline, machine)]
+  const console = ['-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot']
+  if (machine === 'raspi3b') {
+    // The Pi 3 always has 4 CPUs; until Linux starts them, 3 spin in QEMU's boot stub. With a host thread each
+    // (multi-threaded TCG) on fewer host cores they starve the boot CPU: measured 52 s to power-off on 2 cores, 31 s with one thread.
+    const threads = os.availableParallelism() < 4 ? ['-accel', 'tcg,thread=single'] : []
+    return ['-M', 'raspi3b', '-m', '1G', ...threads, ...common, '-dtb', files.dtb, '-drive', `file=${image},if=sd,format=raw`,
+      ...console]
+  }
+  return [
+    '-M', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '1024', ...common,
+    '-drive', `file=${image},format=raw,if=none,id=hd`, '-device', 'virtio-blk-device,drive=hd', '-nic', 'none', ...console,
+  ]
+}
+
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>]|[\x00-\x08\x0b-\x1f\x7f]/g
+
+/** Boots `image` until the guest powers off or reboots, or the timeout; see BootOptions for what it changes. */
+export async function bootImage(options: BootOptions): Promise<BootResult> {
+  const machine = options.machine ?? 'virt'
+  const qemu = findExecutable(QEMU)
+  if (!qemu) throw new Error(bootEnvironmentProblem() ?? `${QEMU} missing`)
+  const image = path.resolve(options.image)
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'orchard-boot-'))
+  try {
+    const files = await extractBootFiles(image, dir)
+    if (machine === 'raspi3b') {
+      if (!fs.existsSync(files.dtb)) throw new Error(`the boot partition has no ${path.basename(files.dtb)} (the raspi3b device tree)`)
+      const { size } = await fsp.stat(image)
+      if (size !== nextPowerOfTwo(size)) await fsp.truncate(image, nextPowerOfTwo(size))
+    }
+    return await runQemu(qemu, qemuArgs(machine, image, files), options)
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true })
+  }
+}
+
+function runQemu(qemu: string, args: string[], options: BootOptions): Promise<BootResult> {
+  const started = Date.now()
+  const lines: string[] = []
+  // Opened before QEMU starts, so a bad path fails the call instead of crashing the process later.
+  const logFile = options.logFile ? fs.createWriteStream('', { fd: fs.openSync(options.logFile, 'w') }) : null
+  let poweredOff = false
+  let rebooted = false
+  let timedOut = false
+  return new Promise((resolve, reject) => {
+    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const stop = (): void => {
+      child.kill('SIGTERM')
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS)
+    let graceTimer: NodeJS.Timeout | undefined
+    const onLine = (raw: string, prefix = ''): void => {
+      const line = prefix + raw.replace(ESCAPES, '').trimEnd()
+      lines.push(line)
+      logFile?.write(`${line}\n`)
+      options.onLine?.(line)
+      if (prefix) return
+      if (/reboot: Power down/.test(line)) poweredOff = true
+      if (/reboot: Restarting system/.test(line)) rebooted = true
+      if ((poweredOff || rebooted) && !graceTimer) graceTimer = setTimeout(stop, POWER_DOWN_GRACE_MS)
+    }
+    splitLines(child.stdout, (line) => onLine(line))
+    splitLines(child.stderr, (line) => onLine(line, '[qemu] '))
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new Error(`cannot run ${QEMU}: ${error.message}`))
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      clearTimeout(graceTimer)
+      const result = { log: lines.join('\n'), poweredOff, rebooted, timedOut, exitCode: code, seconds: (Date.now() - started) / 1000 }
+      if (logFile) logFile.end(() => resolve(result))
+      else resolve(result)
+    })
+  })
+}
+
+/** Calls `onLine` per line (LF or CRLF), the last one also without a line end. */
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let pending = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    const parts = (pending + chunk).split('\n')
+    pending = parts.pop() ?? ''
+    for (const part of parts) onLine(part.replace(/\r+$/, ''))
+  })
+  stream.on('end', () => {
+    if (pending) onLine(pending.replace(/\r+$/, ''))
+  })
+}
