@@ -13,7 +13,7 @@ import { withFat, type FatFs } from '../../image/fat'
 import { withImage } from '../../image/open'
 import { ensureFixture, fixtureKey } from '../../fixture/fixture'
 import { cacheDir } from '../../util/paths'
-import { ensureBootKit, removeStaleTemps, type BootKit } from './kernel'
+import { ensureBootKit, removeStaleTemps, type BootKit } from './boot-kit/kit'
 
 export type BootableArch = 'arm64'
 
