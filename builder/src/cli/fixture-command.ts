@@ -4,7 +4,9 @@
  * Bad input exits 2 (a usage error); a failed build throws, which the CLI reports with exit 1.
  */
 import { Command, Option } from 'commander'
-import { FIXTURE_ARCHES, FixtureInputError, makeFixture, type FixtureArch } from '../fixture/fixture'
+import { makeFixture } from '../fixture/fixture'
+import { FixtureInputError } from '../fixture/inputs'
+import { FIXTURE_ARCHES, type FixtureArch } from '../fixture/spec'
 
 interface FixtureCommandOptions {
   arch: FixtureArch

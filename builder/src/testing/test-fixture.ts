@@ -3,7 +3,10 @@
  * every test and run: read it, or copy it before writing.
  */
 import fs from 'node:fs'
-import { ensureFixture, FIXTURE_ARCHES, fixtureCachePath, fixtureEnvironmentProblem, type FixtureArch } from '../fixture/fixture'
+import { fixtureCachePath } from '../fixture/cache'
+import { ensureFixture } from '../fixture/fixture'
+import { fixtureEnvironmentProblem } from '../fixture/host'
+import { FIXTURE_ARCHES, type FixtureArch } from '../fixture/spec'
 
 const pending = new Map<FixtureArch, Promise<string>>()
 
