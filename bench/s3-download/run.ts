@@ -18,7 +18,7 @@ import path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
-import { downloadVerified } from '../../builder/src/cloud/client/download'
+import { downloadVerified } from '../../builder/src/cloud/client/download/download'
 import { createS3Client } from '../../builder/src/cloud/s3'
 import { S3RVER_CREDENTIALS } from '../../builder/src/testing/s3'
 

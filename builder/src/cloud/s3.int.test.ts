@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startS3, type TestS3 } from '../testing/s3'
-import { downloadVerified } from './client/download'
+import { downloadVerified } from './client/download/download'
 import { createS3Client } from './s3'
 import { listBuilds, readStatus } from './status'
 

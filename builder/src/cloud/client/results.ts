@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { BuildError } from '../../util/errors'
-import { downloadVerified, type DownloadProgress, type DownloadResult } from './download'
+import { downloadVerified, type DownloadProgress, type DownloadResult } from './download/download'
 import { s3Call } from '../s3'
 import { buildPrefix, checkBuildId, outputKeys } from '../status'
 

@@ -6,8 +6,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startCuttingProxy, startS3, type CuttingProxy, type TestS3 } from '../../testing/s3'
-import { downloadVerified, partialFile, stateFile, type DownloadProgress } from './download'
+import { startCuttingProxy, startS3, type CuttingProxy, type TestS3 } from '../../../testing/s3'
+import { downloadVerified, type DownloadProgress } from './download'
+import { partialFile, stateFile } from './resume-state'
 
 const MiB = 1 << 20
 let s3: TestS3

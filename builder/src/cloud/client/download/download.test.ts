@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { parseChecksumFile, planParts, SpeedMeter } from './download'
+import { parseChecksumFile } from './object-facts'
+import { planParts } from './parts'
+import { SpeedMeter } from './speed-meter'
 
 describe('planParts', () => {
   it('covers the object from the start offset in part-size steps, the last one short', () => {
