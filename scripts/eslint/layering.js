@@ -26,6 +26,13 @@ export const LAYERS = [
   { dir: 'builder', may: ['builder'], electron: false, node: true },
 ]
 
+// Pure files (no imports at all) that every layer may import, so that one definition serves
+// the builder, the app and the page: the byte formatter. They themselves may import nothing.
+export const SHARED_PURE_FILES = ['builder/src/util/bytes.ts']
+
+const toPosix = (relativePath) => relativePath.split(path.sep).join('/')
+const isSharedPure = (relativePath) => SHARED_PURE_FILES.some((file) => [file, file.replace(/\.ts$/, '')].includes(toPosix(relativePath)))
+
 function layerOf(relativePath) {
   const normalized = relativePath.split(path.sep).join('/')
   return LAYERS.find((layer) => normalized === layer.dir || normalized.startsWith(`${layer.dir}/`))
@@ -42,9 +49,11 @@ const isTest = (file) => /\.test\.tsx?$/.test(file)
 /** Why `specifier` may not be imported from a file in `layer`, or null when it may. */
 export function violation(layer, fromFile, specifier, projectRoot) {
   const test = isTest(fromFile)
+  if (isSharedPure(path.relative(projectRoot, fromFile))) return `${toPosix(path.relative(projectRoot, fromFile))} is shared with every layer and may import nothing`
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
     if (test) return null
     const target = path.relative(projectRoot, path.resolve(path.dirname(fromFile), specifier))
+    if (isSharedPure(target)) return null
     const targetLayer = layerOf(target)
     if (!targetLayer) return target.startsWith('..') ? `${layer.dir} may not import from outside the project` : null
     return layer.may.includes(targetLayer.dir) ? null : `${layer.dir} may not import from ${targetLayer.dir}`

@@ -25,6 +25,8 @@ describe('orchard/layering', () => {
     ['builder/src/bad.ts', "export { createCore } from '../../electron/core'", 'builder may not import from electron/core'],
     ['builder/src/pipeline/bad.ts', "export { attachLoop } from '../testing/loop'", 'builder may not import from builder/src/testing'],
     ['electron/core/bad.ts', "export { startS3 } from '../../builder/src/testing/s3'", 'electron/core may not import from builder/src/testing'],
+    ['renderer/src/bad.ts', "export { findExecutable } from '../../builder/src/util/tools'", 'renderer may not import from builder'],
+    ['builder/src/util/bytes.ts', "import path from 'node:path'\nexport const p = path", 'builder/src/util/bytes.ts is shared with every layer and may import nothing'],
   ])('flags %s: %s', async (file, code, expected) => {
     const errors = await layeringErrors(file, code)
     expect(errors).toHaveLength(1)
@@ -42,6 +44,8 @@ describe('orchard/layering', () => {
     ['electron/preload/ok.ts', "import { contextBridge } from 'electron'\nimport { EventEmitter } from 'events'\nexport const a = [contextBridge, EventEmitter]"],
     ['renderer/src/ok.ts', "import { createClient } from '../../electron/common/client'\nimport { useState } from 'react'\nexport const a = [createClient, useState]"],
     ['electron/core/ok.ts', "import fs from 'node:fs'\nimport { procedures } from '../common/contract'\nexport const a = [fs, procedures]"],
+    ['renderer/src/ok.ts', "export { formatBytes } from '../../builder/src/util/bytes'"],
+    ['electron/common/ok.ts', "export { formatBytes } from '../../builder/src/util/bytes.ts'"],
   ])('allows %s', async (file, code) => {
     expect(await layeringErrors(file, code)).toEqual([])
   })
