@@ -14,6 +14,7 @@ import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
 import { testFixture } from '../../builder/src/testing/test-fixture'
 import { flashImage } from '../../builder/src/flash/write'
+import { formatBytes } from '../../builder/src/util/bytes'
 import { cacheDir } from '../../builder/src/util/paths'
 import { extractPartition, sfdiskTable } from '../../builder/src/testing/disk-tools'
 
@@ -62,7 +63,7 @@ function bytesInUse(raw: string): number {
 
 try {
   const rawSize = Number(execFileSync('xz', ['--robot', '--list', image], { encoding: 'utf8' }).split('\n').find((l) => l.startsWith('totals'))!.split('\t')[4])
-  console.log(`image: ${image} (${(rawSize / 2 ** 20).toFixed(0)} MiB uncompressed) → ${DESTINATIONS} destinations`)
+  console.log(`image: ${image} (${formatBytes(rawSize)} uncompressed) → ${DESTINATIONS} destinations`)
 
   const ours = await timed('ours', () => flashImage({ image, targets: outputs('ours').map((p) => ({ kind: 'file', path: p })), recordsFile: path.join(dir, 'records.jsonl') }))
   const oursWritten = (await Promise.all(outputs('ours').map(allocated))).reduce((a, b) => a + b, 0) / DESTINATIONS
@@ -87,8 +88,7 @@ try {
   })
 
   const inUse = bytesInUse(path.join(dir, 'ours-0.img'))
-  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`
-  console.log(`bytes written per destination: ${mib(oursWritten)} (ours) vs ${mib(inUse)} in use (${(oursWritten / inUse).toFixed(2)}x, target <= 1.1)`)
+  console.log(`bytes written per destination: ${formatBytes(oursWritten)} (ours) vs ${formatBytes(inUse)} in use (${(oursWritten / inUse).toFixed(2)}x, target <= 1.1)`)
   console.log(`ratio flash-vs-etcher: ${(etcher / ours).toFixed(2)} (ours is this many times faster; target >= 2)`)
   console.log(`ratio flash-vs-dd: ${(dd / ours).toFixed(2)} (target >= 0.8; dd does not verify)`)
 } finally {

@@ -12,6 +12,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { formatBytes } from '../../builder/src/util/bytes'
 import { dockerUnavailableReason } from '../../builder/src/util/docker-daemon'
 import { buildImage } from '../../builder/src/pipeline/build'
 import { testFixture } from '../../builder/src/testing/test-fixture'
@@ -56,9 +57,8 @@ try {
     warm.push(await timed(() => buildImage(loaded, { outDir: path.join(dir, 'out'), cache, mode: 'docker' })))
   }
   const seedsBytes = (await stat(path.join(dir, 'seeds.img'))).size
-  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`
-  console.log(`seeds' shell flow  ${median(seeds).toFixed(1)} s   image ${mb(seedsBytes)} (root fs du + 800 MB)`)
-  console.log(`ours, cold import  ${median(cold).toFixed(1)} s   image ${mb(oursBytes)} (root fs used × 1.15 + 64 MB)`)
+  console.log(`seeds' shell flow  ${median(seeds).toFixed(1)} s   image ${formatBytes(seedsBytes)} (root fs du + 800 MB)`)
+  console.log(`ours, cold import  ${median(cold).toFixed(1)} s   image ${formatBytes(oursBytes)} (root fs used × 1.15 + 64 MB)`)
   console.log(`ours, warm import  ${median(warm).toFixed(1)} s`)
   console.log(`(ours also does the quick customization, startup-scripts and build info, and hashes the output)`)
   console.log(`image size ratio: ${(oursBytes / seedsBytes).toFixed(2)}x`)

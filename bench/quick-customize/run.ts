@@ -9,6 +9,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { buildImage } from '../../builder/src/pipeline/build'
+import { formatBytes } from '../../builder/src/util/bytes'
 import { testFixture } from '../../builder/src/testing/test-fixture'
 import { loadRecipe } from '../../builder/src/recipe/load'
 
@@ -58,9 +59,9 @@ const sha256Floor = await timed(() => {
   for (let done = 0; done < size; done += zeros.length) hash.update(zeros.subarray(0, Math.min(zeros.length, size - done)))
   hash.digest()
 })
-console.log(`image: ${image} (${(size / 2 ** 20).toFixed(0)} MiB)`)
+console.log(`image: ${image} (${formatBytes(size)})`)
 console.log(`cp:    median ${median(cp).toFixed(3)} s over ${ROUNDS} rounds`)
 console.log(`quick: median ${median(ours).toFixed(3)} s over ${ROUNDS} rounds (first build, verifying the source: ${cold.toFixed(3)} s)`)
-console.log(`floor: SHA-256 of ${(size / 2 ** 20).toFixed(0)} MiB alone takes ${sha256Floor.toFixed(3)} s (${(sha256Floor / median(cp)).toFixed(2)}x cp)`)
+console.log(`floor: SHA-256 of ${formatBytes(size)} alone takes ${sha256Floor.toFixed(3)} s (${(sha256Floor / median(cp)).toFixed(2)}x cp)`)
 console.log(`ratio quick-customize: ${(median(ours) / median(cp)).toFixed(2)} (target <= 1.5)`)
 await rm(dir, { recursive: true, force: true })

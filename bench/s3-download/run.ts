@@ -20,6 +20,7 @@ import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { downloadVerified } from '../../builder/src/cloud/client/download/download'
 import { createS3Client } from '../../builder/src/cloud/s3'
+import { formatBytes, formatSpeed } from '../../builder/src/util/bytes'
 import { S3RVER_CREDENTIALS } from '../../builder/src/testing/s3'
 
 const mibFlag = process.argv.indexOf('--mib')
@@ -49,14 +50,14 @@ try {
   const sha256 = hash.digest('hex')
   await client.send(new PutObjectCommand({ Bucket: 'bench', Key: 'image.img', Body: createReadStream(source), ContentLength: MIB << 20 }))
   await rm(source)
-  console.log(`object: ${MIB} MiB on s3rver at ${endpoint} (own process); ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`)
+  console.log(`object: ${formatBytes(MIB * 2 ** 20)} (--mib ${MIB}) on s3rver at ${endpoint} (own process); ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`)
 
   const timed = async (label: string, run: () => Promise<void>): Promise<number> => {
     spawnSync('sync')
     const start = process.hrtime.bigint()
     await run()
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
-    console.log(`${label.padEnd(11)} ${seconds.toFixed(2)} s  ${(MIB / seconds).toFixed(0)} MiB/s`)
+    console.log(`${label.padEnd(11)} ${seconds.toFixed(2)} s  ${formatSpeed((MIB * 2 ** 20) / seconds)}`)
     return seconds
   }
   const plainTo = async (file: string, transform?: Transform) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { BUILD_MODES, buildImage, type BuildMode } from '../pipeline/build'
+import { formatBytes } from '../util/bytes'
 import { BuildError } from '../util/errors'
 import { loadRecipe } from '../recipe/load'
 import { cancelOnSignals, createReporter, exitCodeFor } from './output'
@@ -33,7 +34,7 @@ export function registerBuildCommand(program: Command): void {
             ...(result.compressed ? [`  compressed ${result.compressed}`] : []),
             ...(result.docker
               ? [
-                  `  docker     ${result.docker.pushed ?? result.docker.reference} (${(result.docker.compressedBytes / 1e6).toFixed(1)} MB compressed, ${(result.docker.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed)`,
+                  `  docker     ${result.docker.pushed ?? result.docker.reference} (${formatBytes(result.docker.compressedBytes)} compressed, ${formatBytes(result.docker.uncompressedBytes)} uncompressed)`,
                 ]
               : []),
             `  buildinfo  ${result.buildInfoFile}`,

@@ -11,8 +11,8 @@ import { exitCodeFor, EXIT } from './output'
 describe('orchard cloud, its pure parts', () => {
   it('says download speed and time left', () => {
     expect(speedNote(0, null)).toBe('')
-    expect(speedNote(10 << 20, null)).toBe('10.0 MiB/s')
-    expect(speedNote(10 << 20, 65)).toBe('10.0 MiB/s, 1:05 left')
+    expect(speedNote(10e6, null)).toBe('10.0 MB/s')
+    expect(speedNote(10e6, 65)).toBe('10.0 MB/s, 1:05 left')
   })
 
   it('exits for a failed cloud build as for the same failure locally', () => {

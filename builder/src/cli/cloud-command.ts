@@ -5,6 +5,7 @@
  * so `orchard --version` and the other commands never load it.
  */
 import type { Command } from 'commander'
+import { formatBytes, formatSpeed } from '../util/bytes'
 import { BuildError } from '../util/errors'
 import { cancelOnSignals, createReporter, exitCodeFor, isBuildErrorCode, type Reporter } from './output'
 
@@ -63,13 +64,11 @@ async function bucketFor(options: BucketOptions): Promise<string> {
   return bucketOfStack(createCloudFormationClient({ region: options.region, profile: options.profile }), options.stack)
 }
 
-const mib = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MiB`
-
-/** Pure: "12.3 MiB/s, 1:05 left" for a download's progress. */
+/** Pure: "12.3 MB/s, 1:05 left" for a download's progress. */
 export function speedNote(speed: number, etaSeconds: number | null): string {
   if (!speed) return ''
   const eta = etaSeconds === null ? '' : `, ${Math.floor(etaSeconds / 60)}:${String(Math.round(etaSeconds % 60)).padStart(2, '0')} left`
-  return `${mib(speed)}/s${eta}`
+  return `${formatSpeed(speed)}${eta}`
 }
 
 /** Pure: a remote build's error line ("CODE: message") as the BuildError the CLI exits with. */
@@ -109,7 +108,7 @@ async function download(client: S3, bucket: string, id: string, outDir: string, 
     id,
     outDir,
     signal,
-    onProgress: ({ bytes, total, speed, etaSeconds }) => reporter.progress('download', `${mib(bytes)} of ${mib(total)} ${speedNote(speed, etaSeconds)}`.trim(), total ? bytes / total : 1, bytes, total, speedNote(speed, etaSeconds)),
+    onProgress: ({ bytes, total, speed, etaSeconds }) => reporter.progress('download', `${formatBytes(bytes)} of ${formatBytes(total)} ${speedNote(speed, etaSeconds)}`.trim(), total ? bytes / total : 1, bytes, total, speedNote(speed, etaSeconds)),
   })
 }
 
@@ -163,7 +162,7 @@ export function registerCloudCommand(program: Command): void {
         if (given.length) throw new BuildError('INVALID_INPUT', `--zip-only uploads nothing: drop ${given.map((name) => `--${name}`).join(', ')}`)
         const packed = await packZipOnly(recipeFile!, options.zipOnly, reporter)
         reporter.result(packed, () =>
-          [`Packed build ${packed.id}: ${packed.file} (${mib(packed.bytes)}), nothing uploaded`, `  sha256  ${packed.sha256}`, '  Send it with `orchard cloud build`, or host it at an https URL and pass it as the stack\'s SeedBuildZipUrl.'].join('\n'),
+          [`Packed build ${packed.id}: ${packed.file} (${formatBytes(packed.bytes)}), nothing uploaded`, `  sha256  ${packed.sha256}`, '  Send it with `orchard cloud build`, or host it at an https URL and pass it as the stack\'s SeedBuildZipUrl.'].join('\n'),
         )
         return
       }
@@ -251,7 +250,7 @@ export function registerCloudCommand(program: Command): void {
       const client = await s3For(options)
       const downloaded = await download(client, bucket, id!, options.out, reporter, signal)
       reporter.result(downloaded, () =>
-        [`Downloaded ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`, ...(downloaded.resumedFrom ? [`  resumed from ${mib(downloaded.resumedFrom)}`] : [])].join('\n'),
+        [`Downloaded ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`, ...(downloaded.resumedFrom ? [`  resumed from ${formatBytes(downloaded.resumedFrom)}`] : [])].join('\n'),
       )
     }),
   )

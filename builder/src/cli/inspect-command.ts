@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { inspectImage, type ImageReport } from '../image/inspect'
+import { formatBytes } from '../util/bytes'
 import { createReporter, exitCodeFor } from './output'
 
 export function registerInspectCommand(program: Command): void {
@@ -21,12 +22,11 @@ export function registerInspectCommand(program: Command): void {
 }
 
 function describe(report: ImageReport): string {
-  const mib = (n: number) => `${(n / (1 << 20)).toFixed(0)} MiB`
   const { release } = report
   const lines = [
-    `${report.file} (${mib(report.bytes)}, ${report.table.scheme.toUpperCase()} disk id ${report.table.diskId})`,
+    `${report.file} (${formatBytes(report.bytes)}, ${report.table.scheme.toUpperCase()} disk id ${report.table.diskId})`,
     ...report.table.partitions.map(
-      (p) => `  #${p.index} type ${p.type} at ${p.offset} (${mib(p.size)}) PARTUUID=${p.partuuid}${p.index === report.boot.index ? ` boot "${report.boot.label}"` : ''}${p.index === report.root.index ? ` root "${report.root.label}"` : ''}`,
+      (p) => `  #${p.index} type ${p.type} at ${p.offset} (${formatBytes(p.size)}) PARTUUID=${p.partuuid}${p.index === report.boot.index ? ` boot "${report.boot.label}"` : ''}${p.index === report.root.index ? ` root "${report.root.label}"` : ''}`,
     ),
     `Release: ${release.release} (${release.arch}), boot mounted at ${release.bootMount}, ${release.init}, network ${release.network}` +
       `${release.cloudInit ? ', cloud-init' : ''}${release.userconfWizard ? ', first-boot user wizard' : ''}`,

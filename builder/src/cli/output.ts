@@ -2,6 +2,7 @@
  * How the CLI speaks: a progress bar on a terminal, plain lines otherwise, JSON lines
  * with --json; and the exit code for each kind of failure (documented in docs/cli.md).
  */
+import { formatBytes } from '../util/bytes'
 import { BuildError, type BuildErrorCode } from '../util/errors'
 
 export const EXIT = {
@@ -71,8 +72,6 @@ export interface Reporter {
   result(value: unknown, human: () => string): void
   error(error: unknown): void
 }
-
-const formatBytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : `${(n / (1 << 20)).toFixed(1)} MiB`)
 
 export function createReporter(json: boolean, stream: NodeJS.WriteStream = process.stderr): Reporter {
   const tty = !json && stream.isTTY === true

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Drive } from './drives'
-import { VERY_LARGE_BYTES, checkDrive, formatSize, isFlashable, visibleDrives, type DriveIssue, type SafetyContext } from './safety'
+import { VERY_LARGE_BYTES, checkDrive, isFlashable, visibleDrives, type DriveIssue, type SafetyContext } from './safety'
 
 const GB = 1e9
 const MiB = 1 << 20
@@ -177,15 +177,5 @@ describe('visibleDrives', () => {
   it('hides system drives unless asked to show them, keeping the order', () => {
     expect(visibleDrives(drives, false).map((d) => d.device)).toEqual(['/dev/sdb', '/dev/sdc'])
     expect(visibleDrives(drives, true).map((d) => d.device)).toEqual(['/dev/sda', '/dev/sdb', '/dev/sdc'])
-  })
-})
-
-describe('formatSize', () => {
-  it('counts in decimal units like drive vendors', () => {
-    expect(formatSize(7.9 * GB)).toBe('7.9 GB')
-    expect(formatSize(16 * MiB)).toBe('16.8 MB')
-    expect(formatSize(2e12)).toBe('2.0 TB')
-    expect(formatSize(1500)).toBe('1.5 kB')
-    expect(formatSize(512)).toBe('512 bytes')
   })
 })

@@ -3,6 +3,7 @@
  * Pure functions (no I/O), so the app, the CLI and the tests judge drives the same way.
  */
 import path from 'node:path'
+import { formatBytes } from '../util/bytes'
 import type { Drive } from './drives'
 
 export type DriveIssueCode = 'SYSTEM_DRIVE' | 'SOURCE_DRIVE' | 'TOO_SMALL' | 'READ_ONLY' | 'VERY_LARGE' | 'BUSY' | 'UNKNOWN_SIZE'
@@ -29,29 +30,16 @@ export interface SafetyContext {
 /** Above this a "card" is more likely a disk someone cares about. */
 export const VERY_LARGE_BYTES = 128e9
 
-const UNITS: [string, number][] = [
-  ['TB', 1e12],
-  ['GB', 1e9],
-  ['MB', 1e6],
-  ['kB', 1e3],
-]
-
-/** Bytes in decimal units, as drive vendors count: 7948206080 → "7.9 GB". */
-export function formatSize(bytes: number, decimals = 1): string {
-  for (const [unit, scale] of UNITS) if (bytes >= scale) return `${(bytes / scale).toFixed(decimals)} ${unit}`
-  return `${bytes} bytes`
-}
-
 /** Two sizes formatted so they read differently ("8.0 GB is too small for 8.0 GB" helps nobody). */
 function formatApart(a: number, b: number): [string, string] {
   for (let decimals = 1; decimals <= 3; decimals++) {
-    const pair: [string, string] = [formatSize(a, decimals), formatSize(b, decimals)]
+    const pair: [string, string] = [formatBytes(a, decimals), formatBytes(b, decimals)]
     if (pair[0] !== pair[1]) return pair
   }
   return [`${a} bytes`, `${b} bytes`]
 }
 
-const label = (drive: Drive, size = knownSize(drive) ? formatSize(drive.size) : '') => (size ? `${drive.device} (${size})` : drive.device)
+const label = (drive: Drive, size = knownSize(drive) ? formatBytes(drive.size) : '') => (size ? `${drive.device} (${size})` : drive.device)
 const knownSize = (drive: Drive) => Number.isFinite(drive.size) && drive.size > 0
 const error = (code: DriveIssueCode, message: string): DriveIssue => ({ code, severity: 'error', message })
 const warning = (code: DriveIssueCode, message: string): DriveIssue => ({ code, severity: 'warning', message })
@@ -71,7 +59,7 @@ export function checkDrive(drive: Drive, context: SafetyContext): DriveIssue[] {
   if (mount) issues.push(error('SOURCE_DRIVE', `${label(drive)} holds the image ${context.imagePath} (mounted at ${mount}): it cannot be written while it is read`))
   issues.push(...sizeIssues(drive, context.imageSize))
   if (drive.readOnly) issues.push(error('READ_ONLY', `${label(drive)} is read-only (is the card's lock switch on?)`))
-  if (drive.size > VERY_LARGE_BYTES) issues.push(warning('VERY_LARGE', `${label(drive)} is larger than ${formatSize(VERY_LARGE_BYTES, 0)}: is it really an SD card?`))
+  if (drive.size > VERY_LARGE_BYTES) issues.push(warning('VERY_LARGE', `${label(drive)} is larger than ${formatBytes(VERY_LARGE_BYTES, 0)}: is it really an SD card?`))
   const key = deviceKey(platform)
   if (context.busyDevices.some((busy) => key(busy) === key(drive.device) || key(busy) === key(drive.raw))) {
     issues.push(error('BUSY', `${label(drive)} is being flashed by another job`))
@@ -81,7 +69,7 @@ export function checkDrive(drive: Drive, context: SafetyContext): DriveIssue[] {
 }
 
 function sizeIssues(drive: Drive, imageSize: number): DriveIssue[] {
-  if (!knownSize(drive)) return [error('UNKNOWN_SIZE', `${drive.device}: its size is unknown, so nothing says the image (${formatSize(imageSize)}) fits`)]
+  if (!knownSize(drive)) return [error('UNKNOWN_SIZE', `${drive.device}: its size is unknown, so nothing says the image (${formatBytes(imageSize)}) fits`)]
   if (drive.size >= imageSize) return []
   const [driveSize, needed] = formatApart(drive.size, imageSize)
   return [error('TOO_SMALL', `${label(drive, driveSize)} is too small for the image (${needed})`)]

@@ -10,6 +10,7 @@ import { multiWrite, sourceDestination } from 'etcher-sdk'
 import type { Disk } from 'file-disk'
 import type { Device } from './devices-csv'
 import { deviceFiles, writeDeviceFiles, type DeviceExtras } from './device-files'
+import { formatBytes } from '../util/bytes'
 import { BuildError } from '../util/errors'
 import { sha256File } from '../util/hash'
 import { freeClusterRanges } from '../image/fat/free-ranges'
@@ -17,6 +18,7 @@ import { detectFilesystem } from '../image/filesystems'
 import { readerOf, withImage } from '../image/open'
 import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../util/paths'
+import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
 import type { Drive } from './drives'
 import { appendRecords, recordsFile, type CardRecord } from './records'
@@ -110,7 +112,8 @@ async function prepareSource(image: string, cache: string, signal?: AbortSignal)
 
   const tmp = path.join(cache, 'tmp')
   await mkdir(tmp, { recursive: true })
-  const raw = path.join(tmp, `flash-${randomUUID()}.img`)
+  await removeStaleTemps(tmp, 'flash-', { suffix: '.img' }) // images a killed flash decompressed
+  const raw = path.join(tmp, tempName('flash-', '.img'))
   const hash = createHash('sha256')
   await decompress(image, format, raw, (chunk) => hash.update(chunk))
   if ((await sniffFormat(raw)) !== 'img') {
@@ -156,12 +159,10 @@ async function checkFileTarget(file: string, source: PreparedSource): Promise<Dr
   if (!dir) return issue(`the folder ${path.dirname(file)} does not exist`)
   const free = dir.bavail * dir.bsize + (existing?.size ?? 0)
   if (free < source.size) {
-    return [{ code: 'TOO_SMALL', severity: 'error', message: `${path.dirname(file)} has ${gb(free)} free, the image needs ${gb(source.size)}` }]
+    return [{ code: 'TOO_SMALL', severity: 'error', message: `${path.dirname(file)} has ${formatBytes(free)} free, the image needs ${formatBytes(source.size)}` }]
   }
   return []
 }
-
-const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`
 
 interface WriteOptions extends FlashOptions {
   jobId: string

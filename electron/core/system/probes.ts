@@ -8,6 +8,7 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { ProbeResult } from '../../common/contract'
+import { formatBytes } from '../../../builder/src/util/bytes'
 import { cacheDir } from '../../../builder/src/util/paths'
 import { findExecutable, isElevated, runCommand } from './host'
 
@@ -241,20 +242,18 @@ export async function rawDiskAccess(): Promise<Probe> {
   return { id, label, ok: false, detail: 'Not root and neither pkexec nor sudo found', fix: installHint('policykit-1') }
 }
 
-const GiB = 1024 ** 3
-
-export async function freeSpace(dir = cacheDir(), neededGiB = 8): Promise<Probe> {
-  const label = `${neededGiB} GiB free for images`
+export async function freeSpace(dir = cacheDir(), neededBytes = 8e9): Promise<Probe> {
+  const label = `${formatBytes(neededBytes, 0)} free for images`
   let existing = dir
   while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing)
   const stats = await statfs(existing)
   const free = stats.bavail * stats.bsize
-  const ok = free >= neededGiB * GiB
+  const ok = free >= neededBytes
   return {
     id: 'free-space',
     label,
     ok,
-    detail: `${(free / GiB).toFixed(1)} GiB free at ${existing} (cache: ${dir})`,
+    detail: `${formatBytes(free)} free at ${existing} (cache: ${dir})`,
     ...(ok ? {} : { fix: 'Free some disk space, or set ORCHARD_CACHE_DIR to a larger disk' }),
   }
 }

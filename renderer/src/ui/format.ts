@@ -1,16 +1,5 @@
-/** Numbers for people: sizes, speeds and durations. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  return `${value >= 100 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`
-}
-
-export const formatSpeed = (bytesPerSecond: number) => `${formatBytes(bytesPerSecond)}/s`
+/** Numbers for people: sizes and speeds (the builder's formatter, so the app and the CLI agree), and durations. */
+export { formatBytes, formatSpeed } from '../../../builder/src/util/bytes'
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—'

@@ -7,6 +7,7 @@ import type { Settings } from '../../../../electron/common/contract'
 import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { desktop } from '../../ui/desktop'
+import { formatBytes } from '../../ui/format'
 import { getAt } from './draft'
 import { TextField, useForm } from './form'
 import { ReleaseListEditor } from './ReleaseListEditor'
@@ -36,7 +37,7 @@ export function SourcePicker() {
     try {
       const { sha256, bytes } = await client.call('files.sha256', { path: file })
       form.set('source', { path: file, sha256 })
-      setNote(`${file}: ${(bytes / 1e6).toFixed(0)} MB, SHA256 computed`)
+      setNote(`${file}: ${formatBytes(bytes)}, SHA256 computed`)
       const recent = [file, ...(settings?.recentSources ?? []).filter((f) => f !== file)]
       void updateSettings({ recentSources: recent })
     } catch (error) {
