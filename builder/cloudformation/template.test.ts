@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { BuildStatusSchema } from '../src/cloud/status'
-import { isObject, loadSpec, parseTemplate, SPEC_ADDITIONS, validateTemplate, type Problem } from './validate'
+import { parseTemplate } from './checks/parse'
+import { loadSpec, SPEC_ADDITIONS } from './checks/spec'
+import { isObject, type Problem } from './checks/template'
+import { validateTemplate } from './validate'
 
 const TEMPLATE_FILE = fileURLToPath(new URL('./orchard-pipeline.yaml', import.meta.url))
 const BUILDSPEC_FILE = fileURLToPath(new URL('../buildspec.yml', import.meta.url))

@@ -3,14 +3,16 @@
  * magic bytes rather than its name. Uses multithreaded `xz` when installed, with a
  * JavaScript fallback everywhere; output goes to a temp file renamed into place.
  */
-import { spawn } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
+import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import yauzl from 'yauzl'
 import { BuildError } from '../util/errors'
+import { CommandError, startCommand } from '../util/process'
+import { removeStaleTemps, tempName } from '../util/temp'
 import { findExecutable, loadLzma } from '../util/tools'
 
 export type SourceFormat = 'img' | 'xz' | 'gz' | 'zip' | 'unknown'
@@ -40,7 +42,9 @@ export async function decompress(
   target: string,
   onData?: (chunk: Buffer) => void,
 ): Promise<void> {
-  const partial = `${target}.partial-${process.pid}-${Date.now()}`
+  // Beside the target (renamed into place); what a killed run left there goes first.
+  await removeStaleTemps(path.dirname(target), '.decompress-', { suffix: '.partial' })
+  const partial = path.join(path.dirname(target), tempName('.decompress-', '.partial'))
   const tap = () => new Transform({ transform: (chunk: Buffer, _e, done) => (onData?.(chunk), done(null, chunk)) })
   try {
     if (format === 'xz') await unxz(source, partial, onData && tap)
@@ -64,19 +68,12 @@ async function unxz(source: string, target: string, tap?: () => Transform): Prom
   }
   const output = await open(target, 'w')
   try {
-    const args = ['--decompress', '--stdout', '--threads=0', source]
-    const child = spawn(xz, args, { stdio: ['ignore', tap ? 'pipe' : output.fd, 'pipe'] })
-    let stderr = ''
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const copied = tap ? pipeline(child.stdout!, tap(), createWriteStream('', { fd: output.fd, autoClose: false })) : Promise.resolve()
-    const [code] = await Promise.all([
-      new Promise<number | null>((resolve, reject) => {
-        child.once('error', reject)
-        child.once('close', resolve)
-      }),
-      copied,
-    ])
-    if (code !== 0) throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${stderr.trim().replace(/^xz: /, '') || `xz exited with ${code}`}`)
+    const xzRun = startCommand(xz, ['--decompress', '--stdout', '--threads=0', source], { stdout: tap ? 'pipe' : output.fd })
+    const copied = tap ? pipeline(xzRun.stdout!, tap(), createWriteStream('', { fd: output.fd, autoClose: false })) : Promise.resolve()
+    await Promise.all([xzRun.done, copied]).catch((error: unknown) => {
+      if (!(error instanceof CommandError)) throw error
+      throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${error.output.stderr.trim().replace(/^xz: /, '') || error.message}`)
+    })
   } finally {
     await output.close()
   }
