@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sealRecipe } from '../customize/seal'
+import { sealRecipe } from '../recipe/secrets'
 import { parseRecipe, parseRecipeYaml } from '../recipe/load'
 import { newBuildId, sealedRecipeData, zipPathFor } from './build-zip'
 import YAML from 'yaml'

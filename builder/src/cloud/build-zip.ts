@@ -18,10 +18,10 @@ import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/pro
 import path from 'node:path'
 import YAML from 'yaml'
 import { z } from 'zod'
-import { sealRecipe, type SealedRecipe } from '../customize/seal'
+import { plaintextSecretFields, sealRecipe } from '../recipe/secrets'
 import { BuildError } from '../util/errors'
 import { checkReferencedFiles, loadRecipe, recipeHash, referencedFiles, type LoadedRecipe } from '../recipe/load'
-import type { RecipeInput } from '../recipe/schema'
+import type { RecipeInput, SealedRecipe } from '../recipe/schema'
 import { sha256File } from '../util/hash'
 import { BUILDER_VERSION } from '../util/version'
 import { BUILDER_TARBALL_ENTRY, BUILDSPEC_ENTRY, BUILDSPEC_FILE, packBuilderTarball } from './client/builder-tarball'
@@ -51,15 +51,12 @@ export function newBuildId(now = new Date()): string {
 }
 
 /**
- * Pure: the sealed recipe as recipe data the schema accepts again (passwordHash for users
- * with one, psk for wifi), with each referenced file's path replaced by `rename(field, file)`.
+ * Pure: the sealed recipe as recipe data (the schema takes sealed forms too: passwordHash,
+ * psk), with each referenced file's path replaced by `rename(field, file)`.
  */
 export function sealedRecipeData(sealed: SealedRecipe, rewrite: (field: string, file: string) => string): RecipeInput {
-  const data = structuredClone({
-    ...sealed,
-    users: sealed.users.map(({ passwordHash, ...user }) => ({ ...user, ...(passwordHash && { passwordHash }) })),
-  }) as unknown as Record<string, unknown>
-  for (const { field, file } of referencedFiles(sealed as never)) setField(data, field, rewrite(field, file))
+  const data = structuredClone(sealed) as unknown as Record<string, unknown>
+  for (const { field, file } of referencedFiles(sealed)) setField(data, field, rewrite(field, file))
   return data as unknown as RecipeInput
 }
 
@@ -294,9 +291,9 @@ export async function checkBuildFolder(
     if (entry.sha256 !== file.sha256 || entry.size !== file.size) throw new BuildError('CHECKSUM_MISMATCH', `${label}: ${file.path} does not match its SHA256 in ${MANIFEST_ENTRY}`, { expected: file.sha256, actual: entry.sha256 })
   }
   const recipeText = await readFile(path.join(dir, RECIPE_ENTRY), 'utf8')
-  const raw = YAML.parse(recipeText) as { users?: { password?: unknown }[]; wifi?: { passphrase?: unknown } }
-  if (raw?.users?.some((user) => user?.password !== undefined) || raw?.wifi?.passphrase !== undefined) {
-    throw new BuildError('INVALID_INPUT', `${label}: the recipe holds a plaintext secret; a build.zip must carry only password hashes and the wifi PSK`)
+  const plaintext = plaintextSecretFields(YAML.parse(recipeText))
+  if (plaintext.length) {
+    throw new BuildError('INVALID_INPUT', `${label}: the recipe holds a plaintext secret (${plaintext.join(', ')}); a build.zip must carry only sealed forms (password hashes, the wifi PSK)`)
   }
   // Loading checks the schema and that every file the recipe names is there; each must
   // also be one of the archive's own files (not a path elsewhere on the build machine).

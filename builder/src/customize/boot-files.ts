@@ -1,45 +1,37 @@
 /**
  * The release's own first-boot files on the boot partition, so the recipe takes effect
- * where a release has its own first-boot wizard (Bookworm's userconf-pi) or cloud-init,
- * and that wizard does not stop boot to ask for a user.
+ * where a release has its own first-boot tooling (Bookworm's userconf-pi, the `ssh` flag
+ * file, cloud-init's user-data) and that tooling does not stop boot to ask for a user.
+ * Each feature says what it needs (`bootFiles`, `cloudConfig`).
  */
+import YAML from 'yaml'
+import type { BootFile } from '../features/feature'
+import { features } from '../features/registry'
 import type { ReleaseTraits } from '../image/traits'
-import type { SealedRecipe } from './seal'
-
-export interface BootFile {
-  path: string
-  content: string
-}
+import type { SealedRecipe } from '../recipe/schema'
 
 export function nativeBootFiles(recipe: SealedRecipe, traits: ReleaseTraits): BootFile[] {
-  const files: BootFile[] = []
-  // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
-  if (recipe.ssh?.enable) files.push({ path: '/ssh', content: '' })
-  const first = recipe.users[0]
-  if (traits.userconfWizard && first) {
-    // userconf-pi renames the default user to this one and sets its password hash;
-    // `*` (locked) for a user who logs in with keys only. It deletes the file after use.
-    files.push({ path: '/userconf.txt', content: `${first.name}:${first.passwordHash ?? '*'}\n` })
-  }
+  const files = features.flatMap((feature) => feature.bootFiles?.(recipe, { traits }) ?? [])
   if (traits.cloudInit) files.push({ path: '/user-data', content: cloudConfig(recipe) })
   return files
 }
 
-function cloudConfig(recipe: SealedRecipe): string {
-  const lines = ['#cloud-config', '# Written by Orchard. first_run_setup.sh applies the same settings again.']
-  if (recipe.system.hostname && !recipe.system.hostname.includes('{{')) lines.push(`hostname: ${recipe.system.hostname}`, 'manage_etc_hosts: true')
-  if (recipe.system.timezone) lines.push(`timezone: ${recipe.system.timezone}`)
-  if (recipe.system.locale) lines.push(`locale: ${recipe.system.locale}`)
-  if (recipe.ssh) lines.push(`ssh_pwauth: ${recipe.ssh.passwordAuth}`)
-  if (recipe.users.length) {
-    lines.push('users:')
-    for (const user of recipe.users) {
-      lines.push(`  - name: ${user.name}`, '    shell: /bin/bash', `    lock_passwd: ${user.passwordHash ? 'false' : 'true'}`)
-      if (user.passwordHash) lines.push(`    hashed_passwd: "${user.passwordHash}"`)
-      if (user.sudo) lines.push(`    sudo: "ALL=(ALL:ALL) ${user.passwordHash ? '' : 'NOPASSWD: '}ALL"`)
-      if (user.groups.length) lines.push(`    groups: [${user.groups.join(', ')}]`)
-      if (user.sshKeys.length) lines.push('    ssh_authorized_keys:', ...user.sshKeys.map((key) => `      - ${JSON.stringify(key)}`))
-    }
-  }
-  return `${lines.join('\n')}\n`
+/** cloud-init's user-data: every feature's keys, merged (two features may share a key such as `rpi`). */
+export function cloudConfig(recipe: SealedRecipe): string {
+  const config = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.cloudConfig?.(recipe) ?? {}), {})
+  const header = '#cloud-config\n# Written by Orchard. first_run_setup.sh applies the same settings again.\n'
+  return Object.keys(config).length ? `${header}${YAML.stringify(config, { lineWidth: 0 })}` : header
 }
+
+function mergeConfig(into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...into }
+  for (const [key, value] of Object.entries(from)) {
+    const current = merged[key]
+    if (Array.isArray(current) && Array.isArray(value)) merged[key] = [...current, ...value]
+    else if (isObject(current) && isObject(value)) merged[key] = mergeConfig(current, value)
+    else merged[key] = value
+  }
+  return merged
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { ReleaseTraits } from '../image/traits'
 import { parseRecipeYaml } from '../recipe/load'
 import { firstRunScript } from './first-run'
-import { sealRecipe } from './seal'
+import { sealRecipe } from '../recipe/secrets'
 
 const recipe = sealRecipe(
   parseRecipeYaml(`name: fleet

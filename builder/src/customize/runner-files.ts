@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url'
 /** builder/rootfs: its tree mirrors where the files go in the image's root filesystem. */
 export const ROOTFS_DIR = fileURLToPath(new URL('../../rootfs', import.meta.url))
 
+/** The startup-scripts folders on the boot partition (the runner's contract). */
+export const STARTUP_DIRS = ['run-once', 'every-time', 'ran-once', 'failed', 'logs', 'resources'] as const
+
+/** The generated first-boot script in run-once/: every feature's section. */
+export const FIRST_RUN_SCRIPT = 'first_run_setup.sh'
+
 /** Where the runner lives in the image (mode 0755). */
 export const RUNNER_PATH = '/usr/local/lib/orchard/startup-runner'
 

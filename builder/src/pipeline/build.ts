@@ -7,38 +7,27 @@ import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { chrootUnavailableReason, withChroot } from '../steps/chroot-executor'
-import { runInDocker } from '../steps/docker-executor'
-import { armPlan } from '../steps/plan'
-import { extractRoot, repackImage } from '../assemble/repack'
+import { chrootUnavailableReason } from '../steps/chroot-executor'
+import { stepPlan } from '../steps/plan'
+import { runSteps } from '../steps/run-steps'
+import { repackImage } from '../assemble/repack'
 import type { BuildInfo } from '../customize/buildinfo'
 import { customizeImage } from '../customize/customize'
-import { sealRecipe } from '../customize/seal'
+import { sealRecipe } from '../recipe/secrets'
 import { BuildError } from '../util/errors'
 import { withImage } from '../image/open'
 import { recipeHash, type LoadedRecipe } from '../recipe/load'
-import { armWork } from '../recipe/schema'
+import { armWork, type SealedRecipe } from '../recipe/schema'
 import { writeDockerImage, type DockerImageResult } from '../output/docker-image'
 import { compressXz, writeImage } from '../output/write-image'
 import { cacheDir } from '../util/paths'
 import { resolveSource } from '../source/resolve'
 import { BUILDER_VERSION } from '../util/version'
+import type { BuildMode, BuildProgress } from '../vocabulary'
 
-export const BUILD_MODES = ['auto', 'quick', 'docker', 'chroot'] as const
-export type BuildMode = (typeof BUILD_MODES)[number]
+export { BUILD_MODES, type BuildMode, type BuildPhase, type BuildProgress } from '../vocabulary'
 /** Where ARM work runs: nowhere (quick), a qemu-user chroot, or a Docker build. */
 export type ResolvedMode = Exclude<BuildMode, 'auto'>
-
-export type BuildPhase = 'source' | 'steps' | 'customize' | 'write' | 'docker' | 'compress' | 'done'
-
-export interface BuildProgress {
-  phase: BuildPhase
-  message: string
-  /** 0–1 within the phase, when known. */
-  fraction?: number
-  bytes?: number
-  totalBytes?: number
-}
 
 export interface BuildOptions {
   outDir: string
@@ -80,7 +69,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   const created: string[] = [temp]
   const workDir = mode !== 'quick' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
   try {
-    const base = workDir && mode !== 'quick' ? await runArmWork(mode, { recipe, baseDir }, source, workDir, report, options.signal) : source.image
+    const base = workDir && mode !== 'quick' ? await runArmWork(mode, sealed, baseDir, source, workDir, report, options.signal) : source.image
     const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
       const buildInfo = await customizeImage({
         image,
@@ -123,9 +112,9 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         arch: recipe.arch,
         ...recipe.outputs.docker,
         buildInfo,
-        onProgress: (message) => report({ phase: 'docker', message }),
+        onProgress: (message) => report({ phase: 'docker-image', message }),
       })
-      report({ phase: 'docker', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
+      report({ phase: 'docker-image', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
     }
 
     // Everything is complete: only now do the outputs take their real names.
@@ -168,8 +157,9 @@ function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): Resol
 
 /** The root fs out of the image, the ARM steps run on it, and an image made from the result. */
 async function runArmWork(
-  mode: 'chroot' | 'docker',
-  { recipe, baseDir }: LoadedRecipe,
+  executor: 'chroot' | 'docker',
+  recipe: SealedRecipe,
+  baseDir: string,
   source: { image: string; sha256: string },
   workDir: string,
   report: (progress: BuildProgress) => void,
@@ -177,23 +167,11 @@ async function runArmWork(
 ): Promise<string> {
   const rootDir = path.join(workDir, 'root')
   await mkdir(rootDir)
-  const plan = armPlan(recipe)
   const onStep = (name: string) => report({ phase: 'steps', message: name })
   const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
   const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
-  if (mode === 'docker') {
-    const dockerfile = recipe.dockerfile ? path.resolve(baseDir, recipe.dockerfile) : undefined
-    await runInDocker({ source: source.image, sourceSha256: source.sha256, rootPartition, plan, dockerfile, rootDir, onStep, onLine, signal })
-  } else {
-    onStep('reading the root filesystem')
-    await extractRoot(source.image, rootPartition, rootDir)
-    await withChroot(rootDir, recipe.arch, async (runStep) => {
-      for (const step of [plan.prepare, ...plan.steps, plan.finish]) {
-        onStep(step.name)
-        await runStep(step.script, { name: step.name, onLine: (line) => onLine(step.name, line), signal })
-      }
-    })
-  }
+  const dockerfile = recipe.dockerfile ? path.resolve(baseDir, recipe.dockerfile) : undefined
+  await runSteps({ executor, source, rootPartition, arch: recipe.arch, plan: stepPlan(recipe), dockerfile, rootDir, onStep, onLine, signal })
   onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')
   await repackImage(source.image, rootDir, repacked)

@@ -6,7 +6,9 @@ import YAML from 'yaml'
 import type { z } from 'zod'
 import { BuildError } from '../util/errors'
 import { canonicalJson } from '../util/hash'
-import { RecipeSchema, type Recipe } from './schema'
+import { features } from '../features/registry'
+import { RecipeSchema, type Recipe, type SealedRecipe } from './schema'
+import { withoutSecrets } from './secrets'
 
 export interface LoadedRecipe {
   recipe: Recipe
@@ -91,20 +93,13 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   return { recipe, baseDir }
 }
 
-/** Every local file the recipe names, with the field that names it. */
-export function referencedFiles(recipe: Recipe): { field: string; file: string }[] {
-  const refs: { field: string; file: string }[] = []
-  if (recipe.source.path) refs.push({ field: 'source.path', file: recipe.source.path })
-  recipe.files.forEach((entry, index) => entry.source && refs.push({ field: `files[${index}].source`, file: entry.source }))
-  recipe.firstBoot.forEach((file, index) => refs.push({ field: `firstBoot[${index}]`, file }))
-  for (const kind of ['runOnce', 'everyTime', 'resources'] as const) {
-    recipe.startupScripts[kind].forEach((file, index) => refs.push({ field: `startupScripts.${kind}[${index}]`, file }))
-  }
-  if (recipe.dockerfile) refs.push({ field: 'dockerfile', file: recipe.dockerfile })
-  return refs
+/** Every local file the recipe names, with the field that names it: the source and each feature's. */
+export function referencedFiles(recipe: Recipe | SealedRecipe): { field: string; file: string }[] {
+  const source = recipe.source.path ? [{ field: 'source.path', file: recipe.source.path }] : []
+  return [...source, ...features.flatMap((feature) => feature.files?.(recipe as SealedRecipe) ?? [])]
 }
 
-export async function checkReferencedFiles(recipe: Recipe, baseDir: string): Promise<void> {
+export async function checkReferencedFiles(recipe: Recipe | SealedRecipe, baseDir: string): Promise<void> {
   const missing: { path: string; message: string }[] = []
   for (const { field, file } of referencedFiles(recipe)) {
     const full = path.resolve(baseDir, file)
@@ -116,14 +111,10 @@ export async function checkReferencedFiles(recipe: Recipe, baseDir: string): Pro
 }
 
 /**
- * A fingerprint of the recipe for build info. Secrets are left out, so the hash can be
- * published without offering anything to guess passwords against.
+ * A fingerprint of the recipe for build info: the same for a recipe and its sealed form.
+ * Secrets are left out, so the hash can be published without offering anything to guess
+ * passwords against.
  */
-export function recipeHash(recipe: Recipe): string {
-  const redacted = {
-    ...recipe,
-    users: recipe.users.map(({ password, passwordHash, ...user }) => ({ ...user, password: password || passwordHash ? '<secret>' : undefined })),
-    wifi: recipe.wifi && { ...recipe.wifi, passphrase: undefined, psk: '<secret>' },
-  }
-  return createHash('sha256').update(canonicalJson(redacted)).digest('hex')
+export function recipeHash(recipe: Recipe | SealedRecipe): string {
+  return createHash('sha256').update(canonicalJson(withoutSecrets(recipe))).digest('hex')
 }

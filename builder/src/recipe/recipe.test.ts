@@ -85,7 +85,7 @@ describe('a valid recipe', () => {
 
   it('lists what needs ARM code', () => {
     const recipe = parseRecipeYaml(`${valid}packages: [cowsay]\ndocker: true\nsteps:\n  - {name: x, run: "true"}\n`)
-    expect(armWork(recipe)).toEqual(['packages', 'docker', 'steps'])
+    expect(armWork(recipe)).toEqual(['docker', 'packages', 'steps'])
   })
 
   it('hashes the recipe without its secrets', () => {

@@ -71,7 +71,7 @@ async function unxz(source: string, target: string, tap?: () => Transform): Prom
     const xzRun = startCommand(xz, ['--decompress', '--stdout', '--threads=0', source], { stdout: tap ? 'pipe' : output.fd })
     const copied = tap ? pipeline(xzRun.stdout!, tap(), createWriteStream('', { fd: output.fd, autoClose: false })) : Promise.resolve()
     await Promise.all([xzRun.done, copied]).catch((error: unknown) => {
-      if (!(error instanceof CommandError)) throw error
+      if (!(error instanceof CommandError) || error.cause) throw error // not xz's verdict: it did not start
       throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${error.output.stderr.trim().replace(/^xz: /, '') || error.message}`)
     })
   } finally {

@@ -19,7 +19,7 @@ import { BuildError } from '../util/errors'
 import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from '../util/docker-daemon'
 import { generateDockerfile, STEP_MARKER } from './dockerfile'
-import type { ArmPlan } from './plan'
+import type { StepPlan } from './plan'
 
 /** Labels everything the executor creates, so a sweep (or a test) can find strays. */
 export const ORCHARD_LABEL = 'io.orchard.build'
@@ -33,7 +33,7 @@ export interface DockerRunOptions {
   source: string
   sourceSha256: string
   rootPartition: Partition
-  plan: ArmPlan
+  plan: StepPlan
   /** The recipe's own Dockerfile; its folder is the build context. */
   dockerfile?: string
   /** An empty folder that receives the built root fs. */

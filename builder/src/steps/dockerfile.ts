@@ -7,7 +7,7 @@
  */
 import { quote } from '../customize/shell'
 import { BuildError } from '../util/errors'
-import { STEP_ENV, type ArmPlan } from './plan'
+import { STEP_ENV, type StepPlan } from './plan'
 
 /** Printed before each step of the plan's RUN: `::orchard-step::<index into GeneratedDockerfile.planSteps>`. */
 export const STEP_MARKER = '::orchard-step::'
@@ -26,7 +26,7 @@ export interface GeneratedDockerfile {
 /** Exec form: the script reaches `sh -ec` byte for byte (newlines, quotes, `$`, no Dockerfile escapes). */
 const run = (script: string) => `RUN ${JSON.stringify(['/bin/sh', '-ec', script])}`
 
-export function generateDockerfile(baseImage: string, plan: ArmPlan, userDockerfile?: string): GeneratedDockerfile {
+export function generateDockerfile(baseImage: string, plan: StepPlan, userDockerfile?: string): GeneratedDockerfile {
   const lines: string[] = []
   const steps = new Map<number, string>()
   const add = (line: string, step?: string) => {

@@ -4,20 +4,21 @@
  * step), between a prepare and a finish step that set up and undo what only the build needs.
  */
 import { quote } from '../customize/shell'
-import type { Recipe } from '../recipe/schema'
+import { features } from '../features/registry'
+import type { SealedRecipe } from '../recipe/schema'
 
-export interface ArmStep {
+export interface BuildStep {
   /** Names the step in progress, logs and errors. */
   name: string
   /** A POSIX shell script, run with `sh -ec` as root inside the image. */
   script: string
 }
 
-export interface ArmPlan {
-  prepare: ArmStep
-  steps: ArmStep[]
+export interface StepPlan {
+  prepare: BuildStep
+  steps: BuildStep[]
   /** Runs last, after a user's Dockerfile too. A failed build needs no finish: its root fs is thrown away. */
-  finish: ArmStep
+  finish: BuildStep
 }
 
 // Markers say what was ours, so the finish undoes exactly that and an image's own settings stay.
@@ -37,14 +38,16 @@ const FINISH = [
 // under emulation (16.8 s → 6.7 s for bookworm main); no setting is left in the image.
 const APT_UPDATE = 'apt-get update -o Acquire::Languages=none -o Acquire::CompressionTypes::Order::=gz'
 
-export function armPlan(recipe: Recipe): ArmPlan {
-  const packages = [...recipe.packages, ...(recipe.docker ? ['docker.io'] : [])]
-  const plan: ArmStep[] = []
+/** Every feature's ARM work: one apt-get for all their packages, then their steps in registry order. */
+export function stepPlan(recipe: SealedRecipe): StepPlan {
+  const needs = features.flatMap((feature) => feature.arm?.(recipe) ?? [])
+  const packages = needs.flatMap((need) => need.packages ?? [])
+  const plan: BuildStep[] = []
   if (packages.length) {
     plan.push({ name: 'apt-get update', script: APT_UPDATE })
     plan.push({ name: `install ${packages.join(' ')}`, script: `apt-get install -y --no-install-recommends ${packages.map(quote).join(' ')}` })
   }
-  for (const { name, run } of recipe.steps) plan.push({ name, script: run })
+  plan.push(...needs.flatMap((need) => need.steps ?? []))
   // Package lists and downloaded .debs are caches: they only make the image bigger.
   if (packages.length) plan.push({ name: 'clean apt caches', script: 'apt-get clean && rm -rf /var/lib/apt/lists/*' })
   return { prepare: { name: 'prepare the build', script: PREPARE }, steps: plan, finish: { name: 'finish the build', script: FINISH } }

@@ -1,5 +1,5 @@
 /** Secrets typed once in the app, sealed by the builder's own functions: only the hash or PSK is ever kept. */
-import { hashPassword, wifiPsk } from '../../../builder/src/customize/seal'
+import { hashPassword, wifiPsk } from '../../../builder/src/recipe/crypt'
 import type { Input, Output } from '../../common/contract'
 import { OrchardError } from '../../common/errors'
 

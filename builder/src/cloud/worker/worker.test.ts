@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { BuildError } from '../../util/errors'
 import { imageName } from '../client/results'
 import { outputKeys, redactText } from '../status'
-import { ecrTag, errorLine, overallPercent, recipeSecrets, resolveBuildId, StatusThrottle } from './worker'
+import { secretValues } from '../../recipe/secrets'
+import { ecrTag, errorLine, overallPercent, resolveBuildId, StatusThrottle } from './worker'
 
 describe('the cloud worker, its pure parts', () => {
   it('maps each phase and its fraction onto one rising overall percent', () => {
@@ -12,7 +13,7 @@ describe('the cloud worker, its pure parts', () => {
     expect(overallPercent('upload', 2)).toBe(99)
     expect(overallPercent('upload', Number.NaN)).toBe(93)
     expect(overallPercent('unknown-phase', 0.5)).toBe(0)
-    const order = ['setup', 'source', 'steps', 'customize', 'write', 'docker', 'compress', 'upload']
+    const order = ['setup', 'source', 'steps', 'customize', 'write', 'docker-image', 'compress', 'upload']
     for (let i = 1; i < order.length; i++) expect(overallPercent(order[i]!, 0)).toBeGreaterThanOrEqual(overallPercent(order[i - 1]!, 1))
   })
 
@@ -56,7 +57,7 @@ describe('the cloud worker, its pure parts', () => {
 
   it('redacts the sealed recipe\'s secrets, and writes errors with their code', () => {
     const psk = 'ab'.repeat(32)
-    const secrets = recipeSecrets({ users: [{ passwordHash: '$6$salt$hash' }, {}] as never, wifi: { psk } as never })
+    const secrets = secretValues({ users: [{ passwordHash: '$6$salt$hash' }, {}], wifi: { psk } })
     expect(secrets).toEqual(['$6$salt$hash', psk])
     expect(redactText(`key ${psk} and psk=${psk} for $6$other$x`, secrets)).toBe('key <redacted> and psk=<redacted> for <redacted>')
     expect(errorLine(new BuildError('CHECKSUM_MISMATCH', 'SHA256 mismatch'))).toBe('CHECKSUM_MISMATCH: SHA256 mismatch')

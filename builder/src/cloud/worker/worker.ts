@@ -28,6 +28,7 @@ import { BuildError } from '../../util/errors'
 import { sha256File } from '../../util/hash'
 import { compressXz } from '../../output/write-image'
 import type { Recipe } from '../../recipe/schema'
+import { secretValues } from '../../recipe/secrets'
 import { checkBuildFolder, MANIFEST_ENTRY } from '../build-zip'
 import { createS3Client, s3Call } from '../s3'
 import { buildPrefix, checkBuildId, outputKeys, readStatus, redactLines, redactText, writeStatus, type BuildStatus } from '../status'
@@ -41,7 +42,7 @@ const PHASE_RANGES: Record<WorkerPhase, [number, number]> = {
   steps: [30, 60],
   customize: [60, 65],
   write: [65, 80],
-  docker: [80, 85],
+  'docker-image': [80, 85],
   compress: [85, 93],
   upload: [93, 99],
   done: [99, 99],
@@ -103,10 +104,6 @@ export function ecrTag(recipeTag: string): string {
   return `${repo.split('/').at(-1)}-${version}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128)
 }
 
-/** Pure: the secrets of a sealed recipe, to redact besides the patterns redactText always removes. */
-export function recipeSecrets(recipe: Pick<Recipe, 'users' | 'wifi'>): string[] {
-  return [...recipe.users.map((user) => user.passwordHash), recipe.wifi?.psk].filter((value): value is string => Boolean(value))
-}
 
 /** Pure: a failure as the status's error line. */
 export function errorLine(error: unknown): string {
@@ -194,7 +191,7 @@ export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResu
     enter('setup', `build ${id}: checking build.zip`)
     await writeStatus(client, bucket, id, current())
     const { recipe: checked } = await checkBuildFolder(srcDir)
-    secrets = recipeSecrets(checked)
+    secrets = secretValues(checked)
     const mode = options.mode ?? (env.ORCHARD_BUILD_MODE as BuildMode | undefined) ?? 'auto'
     if (!BUILD_MODES.includes(mode)) throw new BuildError('INVALID_INPUT', `ORCHARD_BUILD_MODE "${mode}" is not one of ${BUILD_MODES.join(', ')}`)
     const ecr = options.ecrRepository ?? env.ORCHARD_ECR_REPOSITORY_URI
@@ -224,9 +221,9 @@ export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResu
 
     let docker: string | undefined
     if (ecr && result.docker) {
-      enter('docker', `pushing to ${ecr}`)
+      enter('docker-image', `pushing to ${ecr}`)
       docker = await pushToEcr(result.docker.reference, ecr, ecrTag(checked.outputs.docker!.tag))
-      note({ type: 'progress', phase: 'docker', message: `pushed ${docker}` }, `docker: pushed ${docker}`)
+      note({ type: 'progress', phase: 'docker-image', message: `pushed ${docker}` }, `docker-image: pushed ${docker}`)
     }
 
     let xz = result.compressed

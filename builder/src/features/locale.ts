@@ -1,0 +1,58 @@
+/** Time zone, locale and keyboard layout, applied at first boot (and by cloud-init where it runs). */
+import { z } from 'zod'
+import { quote } from '../customize/shell'
+import { defineFeature } from './feature'
+
+export const locale = defineFeature({
+  id: 'locale',
+  title: 'Time zone, locale and keyboard',
+  system: {
+    timezone: z.string().regex(/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be a tz database name, e.g. Europe/London').optional(),
+    locale: z.string().regex(/^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$/, 'must be a locale such as en_GB.UTF-8').optional(),
+    keyboard: z.string().regex(/^[a-z]{2,8}$/, 'must be an XKB layout such as gb or us').optional(),
+  },
+  firstRun: ({ system }) => {
+    const { timezone, locale, keyboard } = system
+    const parts: string[] = []
+    if (timezone) {
+      parts.push(`# --- timezone ---
+if [ -e ${quote(`/usr/share/zoneinfo/${timezone}`)} ]; then
+  ln -sf ${quote(`/usr/share/zoneinfo/${timezone}`)} /etc/localtime && echo ${quote(timezone)} > /etc/timezone && log "timezone ${timezone}"
+else
+  fail "timezone ${timezone}: no /usr/share/zoneinfo/${timezone} (is tzdata installed?)"
+fi
+`)
+    }
+    if (locale) {
+      const charset = locale.endsWith('.UTF-8') ? 'UTF-8' : 'ISO-8859-1'
+      parts.push(`# --- locale ---
+if [ -f /etc/locale.gen ]; then
+  sed -i ${quote(`s/^# *\\(${locale.replace('.', '\\.')} \\)/\\1/`)} /etc/locale.gen
+  grep -q ${quote(`^${locale} `)} /etc/locale.gen || echo ${quote(`${locale} ${charset}`)} >> /etc/locale.gen
+  have locale-gen && { locale-gen >/dev/null || fail "locale-gen"; }
+fi
+echo ${quote(`LANG=${locale}`)} > /etc/default/locale
+log "locale ${locale}"
+`)
+    }
+    if (keyboard) {
+      parts.push(`# --- keyboard ---
+if [ -f /etc/default/keyboard ]; then
+  sed -i ${quote(`s/^XKBLAYOUT=.*/XKBLAYOUT="${keyboard}"/`)} /etc/default/keyboard
+else
+  printf 'XKBMODEL="pc105"\\nXKBLAYOUT="%s"\\nXKBVARIANT=""\\nXKBOPTIONS=""\\nBACKSPACE="guess"\\n' ${quote(keyboard)} > /etc/default/keyboard
+fi
+have setupcon && setupcon --force >/dev/null 2>&1 || true
+log "keyboard ${keyboard}"
+`)
+    }
+    return parts.join('\n')
+  },
+  cloudConfig: ({ system }) => ({ ...(system.timezone && { timezone: system.timezone }), ...(system.locale && { locale: system.locale }) }),
+  describe: ({ system }) => [
+    ...(system.timezone ? [`timezone ${system.timezone}`] : []),
+    ...(system.locale ? [`locale ${system.locale}`] : []),
+    ...(system.keyboard ? [`keyboard ${system.keyboard}`] : []),
+  ],
+  example: { system: { timezone: 'Europe/London', locale: 'en_GB.UTF-8', keyboard: 'gb' } },
+})

@@ -1,0 +1,38 @@
+/** The SSH server: on or off, password login or keys only, and host keys made on each device. */
+import { z } from 'zod'
+import { defineFeature } from './feature'
+
+const SSH_ENABLE = `  systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
+  # Picks up the new host keys now; without a running systemd it starts at the next boot.
+  systemctl restart ssh >/dev/null 2>&1 || log "ssh starts at the next boot"`
+
+export const ssh = defineFeature({
+  id: 'ssh',
+  title: 'SSH',
+  schema: {
+    ssh: z
+      .object({ enable: z.boolean().default(true), passwordAuth: z.boolean().default(false) })
+      .strict()
+      .optional(),
+  },
+  firstRun: ({ ssh }, { traits }) => {
+    if (!ssh) return ''
+    if (!traits.openssh) return `log "ssh requested but openssh-server is not installed in this image"\n`
+    return `# --- ssh ---
+# Host keys baked into the image would be shared by every device: make this device's own.
+rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
+ssh-keygen -A || fail "ssh host keys"
+mkdir -p /etc/ssh/sshd_config.d
+echo 'PasswordAuthentication ${ssh.passwordAuth ? 'yes' : 'no'}' > /etc/ssh/sshd_config.d/50-orchard.conf
+if have systemctl; then
+${ssh.enable ? SSH_ENABLE : '  systemctl disable --now ssh >/dev/null 2>&1 || true'}
+fi
+log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
+`
+  },
+  cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth } : {}),
+  // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
+  bootFiles: ({ ssh }) => (ssh?.enable ? [{ path: '/ssh', content: '' }] : []),
+  describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
+  example: { ssh: { enable: true, passwordAuth: false } },
+})

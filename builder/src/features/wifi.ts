@@ -1,0 +1,121 @@
+/**
+ * Wifi: one network, stored only as its WPA PSK, configured at first boot for the
+ * release's network stack (NetworkManager or wpa_supplicant); a card's device.env
+ * WIFI_SSID / WIFI_PSK / WIFI_COUNTRY override it.
+ */
+import { z } from 'zod'
+import { quote, secretAssignment } from '../customize/shell'
+import { wifiPsk } from '../recipe/crypt'
+import type { ReleaseTraits } from '../image/traits'
+import { utf8Length } from '../recipe/fields'
+import { defineFeature } from './feature'
+
+const Wifi = z
+  .object({
+    ssid: z.string().min(1, 'must not be empty').refine((ssid) => utf8Length(ssid) <= 32, { message: 'must be at most 32 bytes (UTF-8)' }),
+    passphrase: z
+      .string()
+      .refine((p) => p.length >= 8 && p.length <= 63, { message: 'must be 8 to 63 characters (WPA2 passphrase)' })
+      .refine((p) => /^[\x20-\x7e]*$/.test(p), { message: 'must be printable ASCII characters (WPA2 passphrase)' })
+      .optional(),
+    psk: z.string().regex(/^[a-f0-9]{64}$/i, 'must be 64 hexadecimal characters (a WPA PSK)').optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code, e.g. GB'),
+    hidden: z.boolean().default(false),
+  })
+  .strict()
+  .refine((wifi) => Boolean(wifi.passphrase) !== Boolean(wifi.psk), { message: 'give exactly one of passphrase or psk', path: ['passphrase'] })
+
+export interface SealedWifi extends Omit<z.output<typeof Wifi>, 'passphrase' | 'psk'> {
+  psk: string
+}
+
+export const wifi = defineFeature({
+  id: 'wifi',
+  title: 'Wifi',
+  schema: { wifi: Wifi.optional() },
+  secrets: [{ field: 'wifi', plain: 'passphrase', sealed: 'psk' }],
+  seal: ({ wifi }): { wifi?: SealedWifi } =>
+    wifi ? { wifi: { ssid: wifi.ssid, country: wifi.country, hidden: wifi.hidden, psk: (wifi.psk ?? wifiPsk(wifi.ssid, wifi.passphrase!)).toLowerCase() } } : {},
+  firstRun: ({ wifi }, { traits }) => wifiSection(wifi, traits),
+  describe: ({ wifi }) => (wifi ? [`wifi "${wifi.ssid}" (country ${wifi.country}${wifi.hidden ? ', hidden' : ''}, key hashed)`] : []),
+  example: { wifi: { ssid: 'orchard-example', passphrase: 'example-wifi-passphrase', country: 'GB' } },
+})
+
+function wifiSection(wifi: SealedWifi | undefined, traits: ReleaseTraits): string {
+  const defaults = [
+    `RECIPE_WIFI_SSID=${quote(wifi?.ssid ?? '')}`,
+    'WIFI_SSID="${WIFI_SSID:-$RECIPE_WIFI_SSID}"',
+    wifi ? `${secretAssignment('RECIPE_WIFI_PSK', wifi.psk)}` : "RECIPE_WIFI_PSK=''",
+    `WIFI_PSK="\${WIFI_PSK:-$RECIPE_WIFI_PSK}" # orchard:secret`,
+    `WIFI_COUNTRY="\${WIFI_COUNTRY:-${wifi?.country ?? ''}}"`, // [A-Z]{2}: nothing to escape
+  ]
+  const hidden = wifi?.hidden ?? false
+  let configure: string
+  if (traits.network === 'networkmanager') {
+    configure = `  umask 077
+  mkdir -p /etc/NetworkManager/system-connections
+  cat > /etc/NetworkManager/system-connections/orchard-wifi.nmconnection <<ORCHARD_WIFI
+[connection]
+id=orchard-wifi
+uuid=$(cat /proc/sys/kernel/random/uuid)
+type=wifi
+interface-name=wlan0
+autoconnect=true
+
+[wifi]
+mode=infrastructure
+ssid=$WIFI_SSID
+hidden=${hidden}
+
+[wifi-security]
+key-mgmt=wpa-psk
+psk=$WIFI_PSK
+
+[ipv4]
+method=auto
+
+[ipv6]
+method=auto
+ORCHARD_WIFI
+  umask 022
+  have nmcli && nmcli connection reload >/dev/null 2>&1 || true`
+  } else if (traits.wpaSupplicant) {
+    configure = `  umask 077
+  mkdir -p /etc/wpa_supplicant
+  SSID_HEX=$(printf '%s' "$WIFI_SSID" | od -An -tx1 | tr -d ' \\n')
+  cat > /etc/wpa_supplicant/wpa_supplicant.conf <<ORCHARD_WIFI
+ctrl_interface=DIR=/var/run/wpa_supplicant GROUP=netdev
+update_config=1
+country=$WIFI_COUNTRY
+
+network={
+	ssid=$SSID_HEX
+	psk=$WIFI_PSK
+	scan_ssid=${hidden ? 1 : 0}
+}
+ORCHARD_WIFI
+  umask 022${
+    traits.network === 'ifupdown'
+      ? `
+  mkdir -p /etc/network/interfaces.d
+  printf 'allow-hotplug wlan0\\niface wlan0 inet dhcp\\n    wpa-conf /etc/wpa_supplicant/wpa_supplicant.conf\\n' > /etc/network/interfaces.d/wlan0`
+      : ''
+  }`
+  } else {
+    configure = '  fail "wifi requested but this image has neither NetworkManager nor wpa_supplicant"'
+  }
+  return `# --- wifi (device.env WIFI_SSID / WIFI_PSK / WIFI_COUNTRY override the recipe) ---
+${defaults.join('\n')}
+if [ -n "$WIFI_SSID" ] && [ -n "$WIFI_PSK" ]; then
+  if [ -n "$WIFI_COUNTRY" ]; then
+    have iw && iw reg set "$WIFI_COUNTRY" 2>/dev/null || true
+    have raspi-config && raspi-config nonint do_wifi_country "$WIFI_COUNTRY" >/dev/null 2>&1 || true
+  fi
+  # Raspberry Pi OS keeps wifi soft-blocked until a country is set.
+  have rfkill && rfkill unblock wifi 2>/dev/null || true
+  for state in /var/lib/systemd/rfkill/*:wlan; do [ -e "$state" ] && echo 0 > "$state"; done
+${configure}
+  log "wifi configured for $WIFI_SSID"
+fi
+`
+}
