@@ -5,7 +5,8 @@ import { resources, type Json } from './test-template'
 
 describe('orchard-pipeline.yaml', () => {
   describe('the optional first build (SeedBuildZipUrl)', () => {
-    describe('its Python code (boto3, the download and the answer to CloudFormation stubbed)', () => {
+    // Each test starts python3 up to four times: a busy machine takes over vitest's default 5 s.
+    describe('its Python code (boto3, the download and the answer to CloudFormation stubbed)', { timeout: 30_000 }, () => {
       const code = resources.SourceToS3Function.Properties.Code.ZipFile as string
       // Runs the handler once in python3 with `scenario`: boto3 records put_object calls, the
       // opener serves (or fails) the download, urlopen records the answer to CloudFormation.
