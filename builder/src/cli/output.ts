@@ -89,7 +89,7 @@ export function createReporter(json: boolean, stream: NodeJS.WriteStream = proce
         const width = 30
         const filled = Math.round(Math.min(1, fraction) * width)
         const size = bytes !== undefined && total ? ` ${formatBytes(bytes)}/${formatBytes(total)}` : ''
-        stream.write(`\r\x1b[2K${phase.padEnd(9)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%${size}${note ? ` ${note}` : ''}`)
+        stream.write(`\r\x1b[2K${phase.padEnd(12)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%${size}${note ? ` ${note}` : ''}`)
         barShown = true
       } else {
         // Plain output: one line per message, and byte progress only every 25%.

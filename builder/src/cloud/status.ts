@@ -5,27 +5,16 @@
  */
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { z } from 'zod'
 import { BuildError } from '../util/errors'
+import { CloudBuildStatus as BuildStatusSchema, type CloudBuild, type CloudBuildStatus as BuildStatus } from '../vocabulary'
 import { s3Call } from './s3'
+
+export { BuildStatusSchema, type BuildStatus }
 
 export const BUILDS_PREFIX = 'builds/'
 /** Lines kept in a status, and the longest line kept. */
 export const STATUS_LINES = 20
 export const STATUS_LINE_LENGTH = 400
-
-export const BuildStatusSchema = z.object({
-  id: z.string(),
-  /** queued (uploaded, waiting for the pipeline), then the build's phases: source, steps, customize, write, compress, upload, done. */
-  phase: z.string().min(1),
-  percent: z.number().min(0).max(100),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  result: z.enum(['succeeded', 'failed']).optional(),
-  error: z.string().optional(),
-  lastLines: z.array(z.string()).default([]),
-})
-export type BuildStatus = z.infer<typeof BuildStatusSchema>
 
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
@@ -189,16 +178,8 @@ export async function* followStatus(options: FollowOptions): AsyncGenerator<Buil
   }
 }
 
-export interface PastBuild {
-  id: string
-  /** The build's last status; null when it has none (only the upload got there). */
-  status: BuildStatus | null
-  /** succeeded / failed from the status, running while it has no result, unknown without a status. */
-  result: 'succeeded' | 'failed' | 'running' | 'unknown'
-}
-
 /** Every build under builds/, newest first (by start time, else id). */
-export async function listBuilds(options: { client: S3Client; bucket: string; concurrency?: number }): Promise<PastBuild[]> {
+export async function listBuilds(options: { client: S3Client; bucket: string; concurrency?: number }): Promise<CloudBuild[]> {
   const { client, bucket } = options
   const ids: string[] = []
   let token: string | undefined
@@ -213,7 +194,7 @@ export async function listBuilds(options: { client: S3Client; bucket: string; co
     token = page.IsTruncated ? page.NextContinuationToken : undefined
   } while (token)
 
-  const builds: PastBuild[] = new Array(ids.length)
+  const builds: CloudBuild[] = new Array(ids.length)
   let next = 0
   const worker = async () => {
     while (next < ids.length) {

@@ -12,15 +12,9 @@ import { FatError } from '../image/fat/errors'
 import { detectFilesystem } from '../image/filesystems'
 import { readerOf } from '../image/open'
 import { readPartitionTable } from '../image/partitions'
+import type { CardEntry } from '../vocabulary'
 
-export interface CardEntry {
-  /** Absolute on the boot partition, '/'-separated. */
-  path: string
-  size: number
-  isDirectory: boolean
-  /** ISO 8601 (FAT keeps local time without a zone; read as this machine's local time). */
-  mtime: string
-}
+export type { CardEntry }
 
 export interface Card {
   /** Everything under `dir` (default /startup-scripts; /buildinfo and their subfolders too), recursively, in path order. */

@@ -3,20 +3,9 @@
  * BOM, LF, CRLF or CR line ends, RFC 4180 quoting. One row per device: a `hostname`
  * column and any number of variable columns, which become device.env keys.
  */
+import type { CsvProblem, Device } from '../vocabulary'
 
-export interface Device {
-  hostname: string
-  /** KEY → value, KEY in UPPER_SNAKE; HOSTNAME included. */
-  variables: Record<string, string>
-}
-
-export interface CsvProblem {
-  /** 1-based line number in the file where the row starts (the header is 1). */
-  row: number
-  /** The column's header as written in the file. */
-  column?: string
-  message: string
-}
+export type { CsvProblem, Device }
 
 // RFC 1123 label, lowercase (the recipe's rule without the {{serial}} stand-in).
 const HOSTNAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$/

@@ -5,30 +5,12 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { dataDir } from '../util/paths'
+import { CardRecord } from '../vocabulary'
 
-export interface CardRecord {
-  jobId: string
-  /** The block device or image file written. */
-  destination: string
-  kind: 'drive' | 'file'
-  size: number | null
-  serial: string | null
-  hostname: string | null
-  imageSha256: string
-  bytesWritten: number
-  /** null when the job ran without verification. */
-  verified: boolean | null
-  deviceFilesHash: string | null
-  startedAt: string
-  endedAt: string
-  ok: boolean
-  error: string | null
-}
+export type { CardRecord }
 
-export const RECORD_FIELDS: (keyof CardRecord)[] = [
-  'jobId', 'destination', 'kind', 'size', 'serial', 'hostname', 'imageSha256', 'bytesWritten', 'verified',
-  'deviceFilesHash', 'startedAt', 'endedAt', 'ok', 'error',
-]
+/** The CSV columns, in the record's own order. */
+export const RECORD_FIELDS: (keyof CardRecord)[] = CardRecord.keyof().options
 
 export function recordsFile(dir = dataDir()): string {
   return path.join(dir, 'flash-records.jsonl')

@@ -4,15 +4,10 @@
  */
 import path from 'node:path'
 import { formatBytes } from '../util/bytes'
+import type { DriveIssue, DriveIssueCode } from '../vocabulary'
 import type { Drive } from './drives'
 
-export type DriveIssueCode = 'SYSTEM_DRIVE' | 'SOURCE_DRIVE' | 'TOO_SMALL' | 'READ_ONLY' | 'VERY_LARGE' | 'BUSY' | 'UNKNOWN_SIZE'
-
-export interface DriveIssue {
-  code: DriveIssueCode
-  severity: 'error' | 'warning'
-  message: string
-}
+export type { DriveIssue, DriveIssueCode }
 
 export interface SafetyContext {
   /** Bytes the image needs */

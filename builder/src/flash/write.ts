@@ -8,7 +8,6 @@ import { mkdir, rm, stat, statfs, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
 import type { Disk } from 'file-disk'
-import type { Device } from './devices-csv'
 import { deviceFiles, writeDeviceFiles, type DeviceExtras } from './device-files'
 import { formatBytes } from '../util/bytes'
 import { BuildError } from '../util/errors'
@@ -23,29 +22,11 @@ import { decompress, sniffFormat } from '../source/decompress'
 import type { Drive } from './drives'
 import { appendRecords, recordsFile, type CardRecord } from './records'
 import { checkDrive, isFlashable, type DriveIssue } from './safety'
+import type { FlashDevice, FlashPhase, FlashProgress } from '../vocabulary'
+
+export type { FlashDevice, FlashPhase, FlashProgress }
 
 export type FlashTarget = { kind: 'drive'; drive: Drive } | { kind: 'file'; path: string }
-
-/** A device and its own startup-scripts as text (file name → content), written after its device.env. */
-export interface FlashDevice extends Device {
-  files?: { runOnce?: Record<string, string>; everyTime?: Record<string, string>; resources?: Record<string, string> }
-}
-
-export type FlashPhase = 'preparing' | 'flashing' | 'verifying' | 'device-files' | 'done' | 'failed'
-
-export interface FlashProgress {
-  /** The destination: a device path or an image file path. */
-  target: string
-  phase: FlashPhase
-  message?: string
-  bytes?: number
-  total?: number
-  fraction?: number
-  /** Bytes per second. */
-  speed?: number
-  /** Seconds. */
-  eta?: number
-}
 
 export interface FlashOptions {
   /** .img, .img.xz, .img.gz or .zip */
