@@ -8,7 +8,7 @@ import { useWizard } from '../../state/wizard'
 import { dirname, emptyDraft, fieldPath, setAt, type RecipeDraft } from './draft'
 import { FormProvider, type FormApi } from './form'
 import { RecipeFileBar } from './RecipeFileBar'
-import { BasicsSection, FilesSection, FullBuildSection, NetworkSection, OutputsSection, SystemSection, UsersSection, WifiSection } from './sections'
+import { BasicsSection, FEATURE_SECTIONS, FeatureSection, OutputsSection } from './sections'
 import { useRecipeValidation } from './useRecipeValidation'
 
 export function RecipeStep() {
@@ -84,12 +84,11 @@ export function RecipeStep() {
       <FormProvider api={form}>
         <form className="recipe-form" onSubmit={(event) => event.preventDefault()} aria-label="Recipe">
           <BasicsSection />
-          <SystemSection />
-          <UsersSection />
-          <WifiSection />
-          <NetworkSection />
-          <FilesSection />
-          <FullBuildSection />
+          {FEATURE_SECTIONS.map(({ id, title, fullBuild, Fields }) => (
+            <FeatureSection key={id} id={id} title={title} fullBuild={fullBuild}>
+              <Fields />
+            </FeatureSection>
+          ))}
           <OutputsSection />
         </form>
       </FormProvider>
