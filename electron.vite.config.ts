@@ -2,8 +2,12 @@ import react from '@vitejs/plugin-react'
 import { defineConfig } from 'electron-vite'
 import { resolve } from 'node:path'
 
+// The import alias of tsconfig.base.json's `paths`.
+const alias = { '@common': resolve('electron/common') }
+
 export default defineConfig({
   main: {
+    resolve: { alias },
     build: {
       outDir: 'out/main',
       // The writer is its own process: core starts it with Electron's Node (ELECTRON_RUN_AS_NODE).
@@ -11,6 +15,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: { alias },
     build: {
       outDir: 'out/preload',
       // A sandboxed preload can require only `electron`: bundle everything else.
@@ -25,6 +30,7 @@ export default defineConfig({
   renderer: {
     root: 'renderer',
     plugins: [react()],
+    resolve: { alias },
     build: {
       outDir: 'out/renderer',
       rolldownOptions: { input: { index: resolve('renderer/index.html') } },

@@ -1,12 +1,16 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Unit tests sit beside the code as *.test.ts; tests that start real parts (WebSocket
 // servers, Docker, loop devices, qemu, S3) are *.int.test.ts; booting images in QEMU (minutes each)
 // is *.boot.test.ts, its own project: `npm run test:boot`.
 export default defineConfig({
+  // The import alias of tsconfig.base.json's `paths`; each project extends this config for it.
+  resolve: { alias: { '@common': fileURLToPath(new URL('electron/common', import.meta.url)) } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           environment: 'node',
@@ -15,6 +19,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           environment: 'node',
@@ -26,6 +31,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'boot',
           environment: 'node',

@@ -3,8 +3,8 @@
  * client over its WebSocket. A process of its own keeps jsdom's globals out of core's code.
  */
 import { WebSocket } from 'ws'
-import { createBridgeTransport } from '../../electron/common/bridge-transport'
-import { createClient, type Client } from '../../electron/common/client'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient, type Client } from '@common/client'
 import { startBridgeServer } from './bridge'
 
 export async function startCoreClient(env: Record<string, string> = {}): Promise<{ client: Client; stop(): Promise<void> }> {

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws'
-import { createBridgeTransport } from '../../electron/common/bridge-transport'
-import { createClient } from '../../electron/common/client'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient } from '@common/client'
 import { expect, test } from '../fixtures'
 import { WizardPage } from '../pages/WizardPage'
 

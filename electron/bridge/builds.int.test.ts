@@ -10,9 +10,9 @@ import { dockerUnavailableReason } from '../../builder/src/util/docker-daemon'
 import { ensureBaseImage } from '../../builder/src/container/base-image'
 import { sha256sum } from '../../builder/src/testing/disk-tools'
 import { startBridge, type Bridge } from './server'
-import { createBridgeTransport } from '../common/bridge-transport'
-import { createClient, type Client } from '../common/client'
-import type { BuildFinished, BuildProgress } from '../common/contract'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient, type Client } from '@common/client'
+import type { BuildFinished, BuildProgress } from '@common/contract'
 import { createCore, type Core } from '../core'
 
 let dir: string

@@ -12,9 +12,9 @@ import { buildImage } from '../../builder/src/pipeline/build'
 import { loadRecipe } from '../../builder/src/recipe/load'
 import { fsckFat, extractPartition, makeDisk, mtype, sha256sum } from '../../builder/src/testing/disk-tools'
 import { attachLoop, detachLoop, loopUnavailableReason } from '../../builder/src/testing/loop'
-import { createBridgeTransport } from '../common/bridge-transport'
-import { createClient, type Client } from '../common/client'
-import type { FlashResult } from '../common/contract'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient, type Client } from '@common/client'
+import type { FlashFinished } from '@common/contract'
 import { createCore, type Core } from '../core'
 import { startWriter } from '../core/services/writer-process'
 import { startBridge, type Bridge } from './server'
@@ -39,19 +39,19 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     return device
   }
 
-  /** Starts a job and waits for its flash.result, keeping its progress events. */
+  /** Starts a job and waits for its flash.finished, keeping its progress events. */
   async function flash(job: Parameters<Client['call']>[1] & object, options: { cancel?: boolean } = {}) {
     const phases: string[] = []
-    let resolveResult: (result: FlashResult) => void = () => {}
-    const result = new Promise<FlashResult>((resolve) => (resolveResult = resolve))
+    let resolveResult: (result: FlashFinished) => void = () => {}
+    const result = new Promise<FlashFinished>((resolve) => (resolveResult = resolve))
     let jobId = ''
     const offProgress = client.on('flash.progress', (p) => p.jobId === jobId && phases.push(`${path.basename(p.target)}:${p.phase}`))
-    const offResult = client.on('flash.result', (r) => r.jobId === jobId && resolveResult(r))
+    const offFinished = client.on('flash.finished', (r) => r.jobId === jobId && resolveResult(r))
     ;({ jobId } = await client.call('flash.start', job as never))
     if (options.cancel) expect(await client.call('flash.cancel', { jobId })).toEqual({ cancelled: true })
     const end = await result
     offProgress()
-    offResult()
+    offFinished()
     return { end, phases }
   }
 

@@ -9,7 +9,7 @@ export const IPC_CHANNELS = {
   event: 'orchard:event',
 } as const
 
-/** What only the desktop app offers the page (native dialogs, the file manager): preload → main. */
+/** The desktop services' channels, preload → main (each one's input and output: contract/desktop.ts). */
 export const DESKTOP_CHANNELS = {
   openFile: 'orchard:desktop:open-file',
   saveFile: 'orchard:desktop:save-file',

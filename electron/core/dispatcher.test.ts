@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { procedures, type AppInfo, type SystemCheck } from '../common/contract'
-import { OrchardError } from '../common/errors'
+import { procedures, type AppInfo, type SystemCheck } from '@common/contract'
+import { OrchardError } from '@common/errors'
 import { createDispatcher, type Handlers } from './dispatcher'
 
 const info: AppInfo = {

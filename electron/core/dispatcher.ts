@@ -4,8 +4,8 @@
  * every failure into `{ ok: false, error }`: raw exceptions never cross the boundary.
  */
 import { z } from 'zod'
-import { isMethod, procedures, type CallResult, type Input, type Method, type Output } from '../common/contract'
-import { OrchardError } from '../common/errors'
+import { isMethod, procedures, type CallResult, type Input, type Method, type Output } from '@common/contract'
+import { OrchardError } from '@common/errors'
 
 export type Handlers = { [M in Method]: (input: Input<M>) => Promise<Output<M>> | Output<M> }
 

@@ -1,6 +1,6 @@
 /** The builder's expected failures, as the contract's coded errors. */
 import { BuildError } from '../../builder/src/util/errors'
-import { OrchardError, type ErrorShape } from '../common/errors'
+import { OrchardError, type ErrorShape } from '@common/errors'
 
 export function translateError(error: unknown): OrchardError | null {
   if (error instanceof OrchardError) return error

@@ -1,5 +1,5 @@
 /** Core's event bus: payloads are validated against the contract before anyone sees them. */
-import { events, type EventName, type EventPayload } from '../common/contract'
+import { events, type EventName, type EventPayload } from '@common/contract'
 
 export type BusListener = (event: EventName, payload: unknown) => void
 

@@ -3,8 +3,8 @@
  * binary cannot run here). The dispatcher and bus behind it are the real ones.
  */
 import { describe, expect, it, vi } from 'vitest'
-import { IPC_CHANNELS } from '../common/channels'
-import type { CallResult } from '../common/contract'
+import { IPC_CHANNELS } from '@common/channels'
+import type { CallResult } from '@common/contract'
 import { createCore } from '../core'
 import { createSenderCheck, registerIpc, type IpcEventLike, type IpcMainLike, type SenderContents } from './ipc'
 

@@ -3,9 +3,9 @@
  * pushed to the windows that subscribed. Every message's sender is checked first.
  * Written against the few members of ipcMain it uses, so tests can drive it without Electron.
  */
-import { isEventName, type CallResult } from '../common/contract'
-import { OrchardError } from '../common/errors'
-import { IPC_CHANNELS } from '../common/channels'
+import { isEventName, type CallResult } from '@common/contract'
+import { OrchardError } from '@common/errors'
+import { IPC_CHANNELS } from '@common/channels'
 import type { Dispatcher } from '../core/dispatcher'
 import type { EventBus } from '../core/events'
 

@@ -3,10 +3,11 @@
  * `window.orchard.on(event, listener)`. Built as CommonJS so it loads with `sandbox: true`.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron'
-import type { CallResult } from '../common/contract'
-import { ListenerRegistry } from '../common/listeners'
-import { DESKTOP_CHANNELS, IPC_CHANNELS } from '../common/channels'
-import type { Transport } from '../common/wire'
+import { DESKTOP_CHANNELS, IPC_CHANNELS } from '@common/channels'
+// Types only: the sandboxed preload must not load zod (it may require nothing but electron).
+import type { CallResult, DesktopCalls, DesktopInput, DesktopOutput, DesktopService } from '@common/contract'
+import { ListenerRegistry } from '@common/listeners'
+import type { Transport } from '@common/wire'
 
 const listeners = new ListenerRegistry(
   (event) => ipcRenderer.send(IPC_CHANNELS.subscribe, event),
@@ -23,10 +24,17 @@ const api: Transport = {
 
 contextBridge.exposeInMainWorld('orchard', api)
 
-// Desktop-only services (renderer/src/ui/desktop.ts): a dropped file's path, native dialogs, the file manager.
-contextBridge.exposeInMainWorld('orchardDesktop', {
-  pathForFile: (file: File) => webUtils.getPathForFile(file),
-  openFile: (options: unknown) => ipcRenderer.invoke(DESKTOP_CHANNELS.openFile, options) as Promise<string | null>,
-  saveFile: (options: unknown) => ipcRenderer.invoke(DESKTOP_CHANNELS.saveFile, options) as Promise<string | null>,
-  showInFolder: (path: string) => void ipcRenderer.invoke(DESKTOP_CHANNELS.showInFolder, path),
-})
+// Desktop-only services (renderer/src/ui/desktop.ts): a dropped file's path, and one method per
+// channel of the contract's desktop map (native dialogs, the file manager); main validates the input.
+const desktopCall =
+  <S extends DesktopService>(service: S) =>
+  (input: DesktopInput<S>) =>
+    ipcRenderer.invoke(DESKTOP_CHANNELS[service], input) as Promise<DesktopOutput<S>>
+
+const desktop: DesktopCalls & { pathForFile(file: File): string } = {
+  pathForFile: (file) => webUtils.getPathForFile(file),
+  openFile: desktopCall('openFile'),
+  saveFile: desktopCall('saveFile'),
+  showInFolder: desktopCall('showInFolder'),
+}
+contextBridge.exposeInMainWorld('orchardDesktop', desktop)

@@ -11,8 +11,8 @@ import { createInterface } from 'node:readline'
 import { BuildError } from '../../builder/src/util/errors'
 import { listDrives } from '../../builder/src/flash/drives'
 import { flashImage, type FlashTarget } from '../../builder/src/flash/write'
-import { OrchardError, type ErrorShape } from '../common/errors'
-import { ToWriter, type FromWriter, type WriterJob } from '../common/writer-wire'
+import { OrchardError, type ErrorShape } from '@common/errors'
+import { ToWriter, type FromWriter, type WriterJob } from '@common/writer-wire'
 
 const [socketPath, tokenFile] = process.argv.slice(2)
 if (!socketPath || !tokenFile) {

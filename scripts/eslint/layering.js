@@ -1,8 +1,8 @@
 /**
  * ESLint rule `orchard/layering`: folder = process, and each folder imports only what its
- * process may load (see docs/ARCHITECTURE.md, "Conventions"). Resolves relative imports
- * to project folders and checks them, plus `electron`, Node built-ins and, for the
- * contract, any package but zod.
+ * process may load (see docs/ARCHITECTURE.md, "Conventions"). Resolves relative imports and
+ * the import aliases (ALIASES) to project folders and checks them, plus `electron`, Node
+ * built-ins and, for the contract, any package but zod.
  */
 import { builtinModules } from 'node:module'
 import path from 'node:path'
@@ -11,9 +11,18 @@ const NODE_BUILTINS = new Set(builtinModules)
 // A sandboxed preload may require only these (and `electron`).
 const SANDBOX_PRELOAD_BUILTINS = new Set(['events', 'timers', 'url'])
 
-/** Each layer: which project folders it may import from, and which modules it may load. */
+/** tsconfig.base.json's `paths`: an import starting with the key names a file under the folder. */
+export const ALIASES = { '@common/': 'electron/common/' }
+
+/**
+ * Each layer: which project folders it may import from, and which modules it may load.
+ * `dir` is a folder, or a module without its extension; `partOf`: whoever may import
+ * that layer may import this one too.
+ */
 export const LAYERS = [
-  { dir: 'electron/common', may: ['electron/common'], electron: false, node: false, packages: ['zod', 'vitest'] },
+  // The contract may use the builder's vocabulary (the names and shapes both share) and no
+  // other builder file: the one exception to "common imports only itself and zod".
+  { dir: 'electron/common', may: ['electron/common', 'builder/src/vocabulary'], electron: false, node: false, packages: ['zod', 'vitest'] },
   { dir: 'electron/core', may: ['electron/common', 'electron/core', 'builder'], electron: false, node: true },
   { dir: 'electron/bridge', may: ['electron/common', 'electron/core', 'electron/bridge'], electron: false, node: true },
   { dir: 'electron/writer', may: ['electron/common', 'electron/writer', 'builder'], electron: false, node: true },
@@ -23,6 +32,8 @@ export const LAYERS = [
   // Test-only code (QEMU harness, pipeline imitation, disk tools, test servers): may use the
   // builder, but nothing shipped may import it (only tests, which belong to no layer).
   { dir: 'builder/src/testing', may: ['builder', 'builder/src/testing'], electron: false, node: true },
+  // Shared with the contract, so as bare as it: zod and nothing else.
+  { dir: 'builder/src/vocabulary', partOf: 'builder', may: [], electron: false, node: false, packages: ['zod', 'vitest'] },
   { dir: 'builder', may: ['builder'], electron: false, node: true },
 ]
 
@@ -34,8 +45,16 @@ const toPosix = (relativePath) => relativePath.split(path.sep).join('/')
 const isSharedPure = (relativePath) => SHARED_PURE_FILES.some((file) => [file, file.replace(/\.ts$/, '')].includes(toPosix(relativePath)))
 
 function layerOf(relativePath) {
-  const normalized = relativePath.split(path.sep).join('/')
-  return LAYERS.find((layer) => normalized === layer.dir || normalized.startsWith(`${layer.dir}/`))
+  const normalized = toPosix(relativePath)
+  const module = normalized.replace(/\.[cm]?[jt]sx?$/, '')
+  return LAYERS.find((layer) => module === layer.dir || normalized.startsWith(`${layer.dir}/`))
+}
+
+/** The absolute path a relative or aliased specifier names; null for a package. */
+function projectTarget(fromFile, specifier, projectRoot) {
+  if (specifier.startsWith('.') || specifier.startsWith('/')) return path.resolve(path.dirname(fromFile), specifier)
+  const alias = Object.keys(ALIASES).find((prefix) => specifier.startsWith(prefix))
+  return alias ? path.join(projectRoot, ALIASES[alias], specifier.slice(alias.length)) : null
 }
 
 function packageName(specifier) {
@@ -50,13 +69,15 @@ const isTest = (file) => /\.test\.tsx?$/.test(file)
 export function violation(layer, fromFile, specifier, projectRoot) {
   const test = isTest(fromFile)
   if (isSharedPure(path.relative(projectRoot, fromFile))) return `${toPosix(path.relative(projectRoot, fromFile))} is shared with every layer and may import nothing`
-  if (specifier.startsWith('.') || specifier.startsWith('/')) {
+  const absolute = projectTarget(fromFile, specifier, projectRoot)
+  if (absolute) {
     if (test) return null
-    const target = path.relative(projectRoot, path.resolve(path.dirname(fromFile), specifier))
+    const target = path.relative(projectRoot, absolute)
     if (isSharedPure(target)) return null
     const targetLayer = layerOf(target)
     if (!targetLayer) return target.startsWith('..') ? `${layer.dir} may not import from outside the project` : null
-    return layer.may.includes(targetLayer.dir) ? null : `${layer.dir} may not import from ${targetLayer.dir}`
+    const allowed = layer.may.includes(targetLayer.dir) || (targetLayer.partOf !== undefined && layer.may.includes(targetLayer.partOf))
+    return allowed ? null : `${layer.dir} may not import from ${targetLayer.dir}`
   }
   const name = packageName(specifier)
   if (name === 'electron') return layer.electron ? null : `only electron/main and electron/preload may import "electron"`

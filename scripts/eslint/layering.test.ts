@@ -27,6 +27,15 @@ describe('orchard/layering', () => {
     ['electron/core/bad.ts', "export { startS3 } from '../../builder/src/testing/s3'", 'electron/core may not import from builder/src/testing'],
     ['renderer/src/bad.ts', "export { findExecutable } from '../../builder/src/util/tools'", 'renderer may not import from builder'],
     ['builder/src/util/bytes.ts', "import path from 'node:path'\nexport const p = path", 'builder/src/util/bytes.ts is shared with every layer and may import nothing'],
+    // The @common alias is resolved to electron/common and checked like a relative import.
+    ['builder/src/bad.ts', "import { procedures } from '@common/contract'\nexport const p = procedures", 'builder may not import from electron/common'],
+    ['builder/src/testing/bad.ts', "export type { Settings } from '@common/contract'", 'builder/src/testing may not import from electron/common'],
+    // The contract may use the builder's vocabulary, and nothing else of the builder.
+    ['electron/common/bad.ts', "export { buildImage } from '../../builder/src/pipeline/build'", 'electron/common may not import from builder'],
+    ['renderer/src/bad.ts', "export { BuildPhase } from '../../builder/src/vocabulary'", 'renderer may not import from builder/src/vocabulary'],
+    ['builder/src/vocabulary.ts', "export { BuildError } from './util/errors'", 'builder/src/vocabulary may not import from builder'],
+    ['builder/src/vocabulary.ts', "import path from 'node:path'\nexport const p = path", 'Node built-in "node:path"'],
+    ['builder/src/vocabulary.ts', "import YAML from 'yaml'\nexport const y = YAML", 'may import only zod'],
   ])('flags %s: %s', async (file, code, expected) => {
     const errors = await layeringErrors(file, code)
     expect(errors).toHaveLength(1)
@@ -46,6 +55,12 @@ describe('orchard/layering', () => {
     ['electron/core/ok.ts', "import fs from 'node:fs'\nimport { procedures } from '../common/contract'\nexport const a = [fs, procedures]"],
     ['renderer/src/ok.ts', "export { formatBytes } from '../../builder/src/util/bytes'"],
     ['electron/common/ok.ts', "export { formatBytes } from '../../builder/src/util/bytes.ts'"],
+    ['renderer/src/ok.ts', "import { createClient } from '@common/client'\nexport const a = createClient"],
+    ['electron/main/ok.ts', "import { IPC_CHANNELS } from '@common/channels'\nexport const a = IPC_CHANNELS"],
+    ['electron/common/ok.ts', "import { ErrorShape } from '@common/errors'\nimport { BuildPhase } from '../../builder/src/vocabulary'\nexport const a = [ErrorShape, BuildPhase]"],
+    ['electron/core/ok.ts', "import { CardRecord } from '../../builder/src/vocabulary'\nexport const a = CardRecord"],
+    ['builder/src/flash/ok.ts', "import { CardRecord } from '../vocabulary'\nexport const a = CardRecord"],
+    ['builder/src/vocabulary.ts', "import { z } from 'zod'\nexport const a = z"],
   ])('allows %s', async (file, code) => {
     expect(await layeringErrors(file, code)).toEqual([])
   })

@@ -1,4 +1,4 @@
-import type { AppInfo } from '../../common/contract'
+import type { AppInfo } from '@common/contract'
 import { isElevated } from '../system/host'
 
 /** What the host process knows about itself (Electron main passes its versions; the bridge passes none). */

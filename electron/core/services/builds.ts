@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { buildImage, type BuildProgress as BuilderProgress } from '../../../builder/src/pipeline/build'
 import { runBuildInContainer } from '../../../builder/src/container/run-build'
 import { loadRecipe } from '../../../builder/src/recipe/load'
-import type { Input, Output } from '../../common/contract'
+import type { Input, Output } from '@common/contract'
 import { errorShape } from '../errors'
 import type { EventBus } from '../events'
 

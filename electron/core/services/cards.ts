@@ -1,6 +1,6 @@
 /** Editing a flashed card's startup-scripts (a drive or an image file), without mounting it. */
 import { withCard } from '../../../builder/src/flash/card'
-import type { Input, Output } from '../../common/contract'
+import type { Input, Output } from '@common/contract'
 
 export const cards = {
   list: ({ target, dir }: Input<'cards.list'>): Promise<Output<'cards.list'>> =>

@@ -4,7 +4,7 @@
  */
 import { devicesToCsv, HOSTNAME_RULE, isValidHostname, parseDevicesCsv } from '../../../builder/src/flash/devices-csv'
 import { deviceFiles, envLine } from '../../../builder/src/flash/device-files'
-import type { DeviceProblem, Input, Output } from '../../common/contract'
+import type { DeviceProblem, Input, Output } from '@common/contract'
 
 type Devices = Input<'devices.check'>['devices']
 

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { DriveWatcher, listDrives, type Drive } from '../../../builder/src/flash/drives'
 import { checkDrive, visibleDrives } from '../../../builder/src/flash/safety'
 import { imageSize } from '../../../builder/src/source/image-size'
-import type { DriveView, Input, Output } from '../../common/contract'
+import type { DriveView, Input, Output } from '@common/contract'
 import type { EventBus } from '../events'
 
 export function toView(drive: Drive, issues: DriveView['issues'] = []): DriveView {

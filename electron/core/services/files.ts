@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto'
 import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { sha256File } from '../../../builder/src/util/hash'
-import type { Output } from '../../common/contract'
-import { OrchardError } from '../../common/errors'
+import type { Output } from '@common/contract'
+import { OrchardError } from '@common/errors'
 
 async function regularFile(file: string): Promise<{ full: string; bytes: number }> {
   const full = path.resolve(file)

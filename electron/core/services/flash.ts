@@ -1,12 +1,12 @@
 /**
  * Flash jobs: each runs in its own writer process; progress and the result come back as
- * `flash.progress` / `flash.result` events. Cancel ends the writer; a job whose writer
+ * `flash.progress` / `flash.finished` events. Cancel ends the writer; a job whose writer
  * ends without a result is reported failed, never good.
  */
 import { randomUUID } from 'node:crypto'
-import type { Input, Output } from '../../common/contract'
+import type { Input, Output } from '@common/contract'
 import { appendRecords } from '../../../builder/src/flash/records'
-import { OrchardError } from '../../common/errors'
+import { OrchardError } from '@common/errors'
 import type { EventBus } from '../events'
 import { startWriter, type WriterCommand } from './writer-process'
 
@@ -43,12 +43,12 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       else if (message.type === 'done') {
         result = { jobId }
         void appendRecords(message.records, recordsFile).then(
-          () => bus.emit('flash.result', { jobId, ok: message.records.every((record) => record.ok), records: message.records }),
-          (error: Error) => bus.emit('flash.result', { jobId, ok: false, records: message.records, error: { code: 'UNWRITABLE', message: `Records not saved: ${error.message}` } }),
+          () => bus.emit('flash.finished', { jobId, ok: message.records.every((record) => record.ok), records: message.records }),
+          (error: Error) => bus.emit('flash.finished', { jobId, ok: false, records: message.records, error: { code: 'UNWRITABLE', message: `Records not saved: ${error.message}` } }),
         )
       } else if (message.type === 'failed') {
         result = { jobId }
-        bus.emit('flash.result', { jobId, ok: false, records: [], error: message.error })
+        bus.emit('flash.finished', { jobId, ok: false, records: [], error: message.error })
       }
     })
     running.done = connection.exited.then(({ code, signal, stderr }) => {
@@ -57,7 +57,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       const error = running.cancelled
         ? new OrchardError('CANCELLED', 'Flashing was cancelled: the cards written so far are not usable')
         : new OrchardError('INTERNAL', `The writer ended without a result (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}`)
-      bus.emit('flash.result', { jobId, ok: false, records: [], error: error.toShape() })
+      bus.emit('flash.finished', { jobId, ok: false, records: [], error: error.toShape() })
     })
     jobs.set(jobId, running)
     connection.send({ type: 'start', job: { ...job, verify: job.verify ?? true, jobId } })

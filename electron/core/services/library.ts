@@ -1,7 +1,7 @@
 /** The images in the output folder (built here or downloaded from a cloud build): size, SHA256 and build info from the files beside each. */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { LibraryImage, Output } from '../../common/contract'
+import type { LibraryImage, Output } from '@common/contract'
 
 const IMAGE = /\.img(\.xz)?$/
 

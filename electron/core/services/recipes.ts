@@ -5,8 +5,8 @@ import path from 'node:path'
 import { BuildError } from '../../../builder/src/util/errors'
 import YAML from 'yaml'
 import { checkReferencedFiles, parseRecipeYaml, readRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
-import type { Output } from '../../common/contract'
-import { OrchardError } from '../../common/errors'
+import type { Output } from '@common/contract'
+import { OrchardError } from '@common/errors'
 
 type Validation = Output<'recipes.validate'>
 

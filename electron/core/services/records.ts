@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { readRecords, recordsToCsv } from '../../../builder/src/flash/records'
-import type { Input, Output } from '../../common/contract'
+import type { Input, Output } from '@common/contract'
 
 export function createRecordsService(file?: string) {
   return {

@@ -3,7 +3,7 @@
  * Raspberry Pi publishes beside each file (the build checks it). Users add to and edit the
  * list in the app; their list is kept in settings. Add an entry only with its published hash.
  */
-import type { Settings } from '../../common/contract'
+import type { Settings } from '@common/contract'
 
 const BASE = 'https://downloads.raspberrypi.com'
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { dataDir } from '../../../builder/src/util/paths'
-import { Settings } from '../../common/contract'
+import { Settings } from '@common/contract'
 import { OFFICIAL_RELEASES } from './releases'
 
 export function defaultSettings(dir: string): Settings {

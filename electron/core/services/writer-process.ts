@@ -12,8 +12,8 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { findExecutable } from '../../../builder/src/util/tools'
-import { OrchardError } from '../../common/errors'
-import { FromWriter, type ToWriter } from '../../common/writer-wire'
+import { OrchardError } from '@common/errors'
+import { FromWriter, type ToWriter } from '@common/writer-wire'
 import { isElevated } from '../system/host'
 
 export interface WriterCommand {

@@ -4,7 +4,7 @@
  * No S3 request is made (cloud.check does that); the credential chain may ask an SSO or
  * instance-metadata endpoint, so it gets a short timeout. None reports a secret.
  */
-import type { CloudSettings } from '../../common/contract'
+import type { CloudSettings } from '@common/contract'
 import { createS3Client, translateS3Error } from '../../../builder/src/cloud/s3'
 import { normalizeCloud } from '../services/cloud'
 import { awsCredentials, awsRegion, type Probe } from './probes'

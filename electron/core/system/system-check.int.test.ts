@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { ProbeResult } from '../../common/contract'
+import type { ProbeResult } from '@common/contract'
 import { runSystemCheck } from './system-check'
 
 function probe(check: Awaited<ReturnType<typeof runSystemCheck>>, capability: string, id: string): ProbeResult {

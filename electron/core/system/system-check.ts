@@ -1,6 +1,6 @@
 /** Which of Orchard's capabilities can run here, and what is missing for the others. */
 import { randomUUID } from 'node:crypto'
-import type { Capability, CapabilityId, CloudSettings, ProbeResult, SystemCheck } from '../../common/contract'
+import type { Capability, CapabilityId, CloudSettings, ProbeResult, SystemCheck } from '@common/contract'
 import { awsCredentialChain, cloudRegion, cloudTarget } from './cloud-probes'
 import * as probes from './probes'
 

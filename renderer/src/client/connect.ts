@@ -2,9 +2,9 @@
  * Picks the transport: the preload API inside Electron, else the loopback bridge whose
  * token came in the page URL. Components only ever see the typed client.
  */
-import { createBridgeTransport } from '../../../electron/common/bridge-transport'
-import { createClient, type Client } from '../../../electron/common/client'
-import type { Transport } from '../../../electron/common/wire'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient, type Client } from '@common/client'
+import type { Transport } from '@common/wire'
 
 declare global {
   interface Window {

@@ -1,5 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react'
-import type { Client } from '../../../electron/common/client'
+import type { Client } from '@common/client'
 
 const ClientContext = createContext<Client | null>(null)
 

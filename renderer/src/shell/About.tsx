@@ -1,6 +1,6 @@
 /** The About panel: the app's and its runtime's versions, in a modal dialog (Escape closes it). */
 import { useRef } from 'react'
-import type { AppInfo } from '../../../electron/common/contract'
+import type { AppInfo } from '@common/contract'
 
 export function About({ info }: { info: AppInfo | null }) {
   const dialog = useRef<HTMLDialogElement>(null)

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import type { AppInfo } from '../../../electron/common/contract'
+import type { AppInfo } from '@common/contract'
 import { useClient } from '../client/context'
 import { StatusPanel } from './StatusPanel'
 import { STEPS } from './steps'

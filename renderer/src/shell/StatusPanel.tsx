@@ -1,4 +1,4 @@
-import type { Capability } from '../../../electron/common/contract'
+import type { Capability } from '@common/contract'
 import { failingRequired, type SystemCheckState } from './useSystemCheck'
 
 export function StatusPanel({ state }: { state: SystemCheckState }) {

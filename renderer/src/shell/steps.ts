@@ -1,5 +1,5 @@
 import type { ComponentType } from 'react'
-import type { CapabilityId } from '../../../electron/common/contract'
+import type { CapabilityId } from '@common/contract'
 import { BuildStep } from '../features/build/BuildStep'
 import { CardStep } from '../features/card/CardStep'
 import { DevicesStep } from '../features/devices/DevicesStep'

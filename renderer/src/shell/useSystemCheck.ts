@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState } from 'react'
-import type { ProbeResult, SystemCheck } from '../../../electron/common/contract'
+import type { ProbeResult, SystemCheck } from '@common/contract'
 import { useClient } from '../client/context'
 
 export interface SystemCheckState {

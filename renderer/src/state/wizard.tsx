@@ -4,7 +4,7 @@
  * so moving between them keeps everything.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
-import type { Settings } from '../../../electron/common/contract'
+import type { Settings } from '@common/contract'
 import { useClient } from '../client/context'
 import { DEFAULT_TEMPLATES, type DeviceRow, type ScriptFile } from '../features/devices/model'
 import { emptyDraft, type RecipeDraft } from '../features/recipe/draft'

@@ -7,7 +7,7 @@ export function ShowInFolder({ path }: { path: string }) {
   const api = desktop()
   if (api) {
     return (
-      <button type="button" onClick={() => api.showInFolder(path)}>
+      <button type="button" onClick={() => void api.showInFolder({ path })}>
         Show in folder
       </button>
     )

@@ -1,18 +1,12 @@
 /**
- * What only the desktop app (its preload) offers a page: the path of a dropped file, native
- * open/save dialogs and "show in folder". Absent in a browser over the bridge, where the
- * UI offers its fallbacks (typed paths, file inputs, downloads).
+ * What only the desktop app (its preload) offers a page: the path of a dropped file, and the
+ * contract's desktop services (native open/save dialogs, "show in folder"). Absent in a
+ * browser over the bridge, where the UI offers its fallbacks (typed paths, file inputs, downloads).
  */
-export interface FileFilter {
-  name: string
-  extensions: string[]
-}
+import type { DesktopCalls } from '@common/contract'
 
-export interface DesktopApi {
+export interface DesktopApi extends DesktopCalls {
   pathForFile(file: File): string
-  openFile(options: { title?: string; filters?: FileFilter[] }): Promise<string | null>
-  saveFile(options: { title?: string; defaultPath?: string; filters?: FileFilter[] }): Promise<string | null>
-  showInFolder(path: string): void
 }
 
 declare global {

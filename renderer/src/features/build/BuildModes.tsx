@@ -2,7 +2,7 @@
  * Where to build. Each choice is enabled only when core's system check says it can run
  * here, and says why not otherwise. A choice core has no build mode for yet says so.
  */
-import type { Input } from '../../../../electron/common/contract'
+import type { Input } from '@common/contract'
 import { capabilityBlocker, useSystemCheckResult } from '../../shell/useSystemCheck'
 
 export type ModeChoice = 'quick' | 'chroot' | 'docker' | 'cloud'

@@ -1,5 +1,5 @@
 /** A finished build: where the image is, its size and SHA256, and what went into it. */
-import type { BuildOutput } from '../../../../electron/common/contract'
+import type { BuildOutput } from '@common/contract'
 import { formatBytes } from '../../ui/format'
 import { ShowInFolder } from '../../ui/ShowInFolder'
 

@@ -5,6 +5,7 @@
  * into the library.
  */
 import { useCallback, useId, useState } from 'react'
+import type { BuildPhase } from '@common/contract'
 import { useClient } from '../../client/context'
 import { capabilityBlocker, useSystemCheckResult } from '../../shell/useSystemCheck'
 import { useWizard } from '../../state/wizard'
@@ -18,12 +19,13 @@ import { useCloud } from './cloud/useCloud'
 import { Library } from './Library'
 import { useBuild } from './useBuild'
 
-const PHASES: Record<string, string> = {
+const PHASES: Record<BuildPhase, string> = {
   source: 'Verifying the source',
   steps: 'Running ARM steps',
   customize: 'Customizing',
   write: 'Writing the image',
   compress: 'Compressing',
+  'docker-image': 'Making the Docker image',
   done: 'Done',
 }
 
@@ -87,7 +89,7 @@ export function BuildStep() {
         <ProgressBar
           label="Build progress"
           fraction={finished?.ok ? 1 : progress?.fraction}
-          phase={finished ? (finished.ok ? 'Done' : 'Failed') : PHASES[progress?.phase ?? ''] ?? 'Starting'}
+          phase={finished ? (finished.ok ? 'Done' : 'Failed') : (progress ? PHASES[progress.phase] : 'Starting')}
           speed={state.running ? state.speed : undefined}
           eta={state.eta}
           state={finished ? (finished.ok ? 'done' : 'failed') : 'running'}

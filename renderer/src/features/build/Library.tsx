@@ -1,6 +1,6 @@
 /** Images already built or downloaded into the output folder: pick one to flash. */
 import { useEffect, useState } from 'react'
-import type { LibraryImage } from '../../../../electron/common/contract'
+import type { LibraryImage } from '@common/contract'
 import { useClient } from '../../client/context'
 import { formatBytes } from '../../ui/format'
 

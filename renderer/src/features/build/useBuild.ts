@@ -4,7 +4,7 @@
  * time left measured from the bytes reported.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { BuildFinished, BuildProgress, Input } from '../../../../electron/common/contract'
+import type { BuildFinished, BuildProgress, Input } from '@common/contract'
 import { useClient } from '../../client/context'
 import { askToNotify, notifyDone } from '../../ui/notify'
 

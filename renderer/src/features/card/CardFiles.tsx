@@ -1,6 +1,6 @@
 /** An opened card's startup-scripts tree, a file's content (editable where the card allows), and its build info. */
 import { useState } from 'react'
-import type { Output } from '../../../../electron/common/contract'
+import type { Output } from '@common/contract'
 import { useClient } from '../../client/context'
 import { CodeEditor } from '../../ui/CodeEditor'
 import { formatBytes } from '../../ui/format'

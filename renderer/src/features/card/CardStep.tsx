@@ -4,7 +4,7 @@
  * edit the scripts, and read its build info.
  */
 import { useCallback, useId, useState } from 'react'
-import type { Output } from '../../../../electron/common/contract'
+import type { Output } from '@common/contract'
 import { useClient } from '../../client/context'
 import { useDrives } from '../flash/useDrives'
 import { CardFiles } from './CardFiles'

@@ -3,7 +3,7 @@
 import { cleanup, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Client } from '../../../../electron/common/client'
+import type { Client } from '@common/client'
 import { startCoreClient } from '../../../../e2e/launchers/core-client'
 import { ClientProvider } from '../../client/context'
 import { CsvImport } from './CsvImport'

@@ -3,7 +3,7 @@
  * stops the import and every problem is listed with its row (and column).
  */
 import { useState } from 'react'
-import type { CsvProblem } from '../../../../electron/common/contract'
+import type { CsvProblem } from '@common/contract'
 import { useClient } from '../../client/context'
 import { FilePickerButton } from '../../ui/FilePickerButton'
 import { rowFromDevice, toDevice, type DeviceRow, type ScriptFile } from './model'

@@ -1,6 +1,6 @@
 /** The devices: one row each, every cell an input named by its column and device number; problems under the cell. */
 import { useState } from 'react'
-import type { DeviceProblem } from '../../../../electron/common/contract'
+import type { DeviceProblem } from '@common/contract'
 import { variableColumns, type DeviceRow } from './model'
 
 interface Props {

@@ -1,6 +1,6 @@
 /** Adds devices named by a pattern: `sensor-{{n:03}}` × 5 from 1 → sensor-001 … sensor-005. */
 import { useId, useState } from 'react'
-import { expandPattern } from '../../../../electron/common/templates'
+import { expandPattern } from '@common/templates'
 import { newRowId, type DeviceRow } from './model'
 
 export function PatternAdd({ count: existing, onAdd }: { count: number; onAdd: (rows: DeviceRow[]) => void }) {

@@ -3,8 +3,8 @@
  * shared script templates. Rendering a row's scripts uses the same template function for
  * the live preview and for the files written to its card.
  */
-import type { Device, DeviceFiles } from '../../../../electron/common/contract'
-import { renderTemplate, type TemplateProblem } from '../../../../electron/common/templates'
+import type { Device, DeviceFiles } from '@common/contract'
+import { renderTemplate, type TemplateProblem } from '@common/templates'
 
 export type Folder = 'runOnce' | 'everyTime' | 'resources'
 export const FOLDERS: { id: Folder; label: string; dir: string }[] = [

@@ -3,7 +3,7 @@
  * applies), asked a moment after each change. Core is local, so this is as quick as typing.
  */
 import { useEffect, useState } from 'react'
-import type { DeviceProblem } from '../../../../electron/common/contract'
+import type { DeviceProblem } from '@common/contract'
 import { useClient } from '../../client/context'
 import { toDevice, type DeviceRow, type ScriptFile } from './model'
 

@@ -2,7 +2,7 @@
 import { ProgressBar } from '../../ui/ProgressBar'
 import type { CardProgress } from './useFlash'
 
-const PHASES: Record<string, string> = {
+const PHASES: Record<CardProgress['phase'], string> = {
   starting: 'Starting',
   preparing: 'Preparing',
   flashing: 'Flashing',
@@ -19,7 +19,7 @@ export function CardState({ target, progress }: { target: string; progress: Card
       <ProgressBar
         label={`Progress of ${target}`}
         fraction={final === 'done' ? 1 : progress.fraction}
-        phase={PHASES[progress.phase] ?? progress.phase}
+        phase={PHASES[progress.phase]}
         speed={final === 'running' ? progress.speed : undefined}
         eta={progress.eta}
         state={final}

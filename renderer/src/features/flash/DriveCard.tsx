@@ -1,5 +1,5 @@
 /** One drive: what it is, why it cannot or should not be flashed, the device it will get, and its progress. */
-import type { DriveView } from '../../../../electron/common/contract'
+import type { DriveView } from '@common/contract'
 import { formatBytes } from '../../ui/format'
 import type { CardProgress } from './useFlash'
 import { CardState } from './CardState'

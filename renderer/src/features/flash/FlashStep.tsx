@@ -4,7 +4,7 @@
  * them all, each with its own progress and final state; then the next batch.
  */
 import { useId, useMemo, useState } from 'react'
-import type { Device, Input } from '../../../../electron/common/contract'
+import type { Device, Input } from '@common/contract'
 import { useWizard } from '../../state/wizard'
 import { toDevice } from '../devices/model'
 import { useDeviceCheck } from '../devices/useDeviceCheck'

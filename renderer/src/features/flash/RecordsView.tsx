@@ -1,6 +1,6 @@
 /** Per-card records: this batch's, and every record core keeps, exportable as CSV or JSON. */
 import { useEffect, useId, useState } from 'react'
-import type { CardRecord } from '../../../../electron/common/contract'
+import type { CardRecord } from '@common/contract'
 import { useClient } from '../../client/context'
 
 export function RecordsTable({ records, label }: { records: CardRecord[]; label: string }) {

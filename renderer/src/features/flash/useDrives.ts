@@ -3,7 +3,7 @@
  * each change is listed again against the image so every drive carries its issues.
  */
 import { useEffect, useState } from 'react'
-import type { DriveView } from '../../../../electron/common/contract'
+import type { DriveView } from '@common/contract'
 import { useClient } from '../../client/context'
 
 export function useDrives(image: string): { drives: DriveView[] | null; error: string | null } {

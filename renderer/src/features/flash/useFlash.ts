@@ -1,11 +1,12 @@
-/** One flash job: started through core, followed per card through flash.progress, ended by flash.result. */
+/** One flash job: started through core, followed per card through flash.progress, ended by flash.finished. */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { FlashResult, Input } from '../../../../electron/common/contract'
+import type { FlashFinished, FlashProgress, Input } from '@common/contract'
 import { useClient } from '../../client/context'
 import { askToNotify, notifyDone } from '../../ui/notify'
 
 export interface CardProgress {
-  phase: string
+  /** `starting` until the writer reports the card. */
+  phase: FlashProgress['phase'] | 'starting'
   message?: string
   fraction?: number
   speed?: number
@@ -16,7 +17,7 @@ export function useFlash(notify: boolean) {
   const client = useClient()
   const [jobId, setJobId] = useState<string | null>(null)
   const [cards, setCards] = useState<Record<string, CardProgress>>({})
-  const [result, setResult] = useState<FlashResult | null>(null)
+  const [result, setResult] = useState<FlashFinished | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [running, setRunning] = useState(false)
   const current = useRef<string | null>(null)
@@ -32,7 +33,7 @@ export function useFlash(notify: boolean) {
         return { ...all, [progress.target]: { phase: progress.phase, message: progress.message, fraction, speed: progress.speed, eta: progress.eta } }
       })
     })
-    const offResult = client.on('flash.result', (end) => {
+    const offFinished = client.on('flash.finished', (end) => {
       if (end.jobId !== current.current) return
       current.current = null
       setResult(end)
@@ -41,7 +42,7 @@ export function useFlash(notify: boolean) {
     })
     return () => {
       offProgress()
-      offResult()
+      offFinished()
     }
   }, [client, notify])
 

@@ -4,7 +4,7 @@
  * download the YAML.
  */
 import { useId, useState } from 'react'
-import type { Output } from '../../../../electron/common/contract'
+import type { Output } from '@common/contract'
 import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { desktop } from '../../ui/desktop'

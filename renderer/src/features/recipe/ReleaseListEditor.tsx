@@ -1,6 +1,6 @@
 /** The bundled list of official releases, editable; the edited list is kept by core in settings. */
 import { useState } from 'react'
-import type { Settings } from '../../../../electron/common/contract'
+import type { Settings } from '@common/contract'
 import { useWizard } from '../../state/wizard'
 
 type Release = Settings['releases'][number]

@@ -4,7 +4,7 @@
  * dropped as soon as it is sealed.
  */
 import { useId, useState } from 'react'
-import type { Input } from '../../../../electron/common/contract'
+import type { Input } from '@common/contract'
 import { useClient } from '../../client/context'
 import { getAt } from './draft'
 import { useForm } from './form'

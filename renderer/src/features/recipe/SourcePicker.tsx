@@ -3,7 +3,7 @@
  * local file — typed, picked from recent files, or dropped — whose SHA256 core computes.
  */
 import { useState, type DragEvent } from 'react'
-import type { Settings } from '../../../../electron/common/contract'
+import type { Settings } from '@common/contract'
 import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { desktop } from '../../ui/desktop'

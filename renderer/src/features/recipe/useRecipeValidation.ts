@@ -4,7 +4,7 @@
  * show problems as the user types, and no rule is copied into the renderer.
  */
 import { useEffect, useState } from 'react'
-import type { Output } from '../../../../electron/common/contract'
+import type { Output } from '@common/contract'
 import { useClient } from '../../client/context'
 import { prune, type RecipeDraft } from './draft'
 

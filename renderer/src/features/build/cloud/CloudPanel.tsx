@@ -4,7 +4,7 @@
  * progress (bytes, speed, time left), the verified image like a local result, the builds
  * in the bucket, and the cloud settings.
  */
-import type { CloudBuild, DownloadFinished } from '../../../../../electron/common/contract'
+import type { CloudBuild, DownloadFinished } from '@common/contract'
 import { formatBytes } from '../../../ui/format'
 import { LogPane } from '../../../ui/LogPane'
 import { ProgressBar } from '../../../ui/ProgressBar'

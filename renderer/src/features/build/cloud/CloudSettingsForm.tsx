@@ -5,7 +5,7 @@
  * enables the Cloud choice once credentials, a region and a bucket are there.
  */
 import { useId, useState } from 'react'
-import type { CloudCheck, CloudSettings } from '../../../../../electron/common/contract'
+import type { CloudCheck, CloudSettings } from '@common/contract'
 import { useClient } from '../../../client/context'
 import { useSystemCheckResult } from '../../../shell/useSystemCheck'
 import { useWizard } from '../../../state/wizard'

@@ -5,7 +5,7 @@
  * out by their work's id.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { CloudBuild, CloudBuildStatus, CloudFinished, DownloadFinished, DownloadProgress } from '../../../../../electron/common/contract'
+import type { CloudBuild, CloudBuildStatus, CloudFinished, DownloadFinished, DownloadProgress } from '@common/contract'
 import { useClient } from '../../../client/context'
 
 export interface CloudBuildState {
