@@ -118,7 +118,7 @@ async function download(client: S3, bucket: string, id: string, outDir: string, 
  * builder), written to `file` and nothing else. No AWS SDK, credentials or bucket.
  */
 export async function packZipOnly(recipeFile: string, dest: string, reporter?: Reporter) {
-  const [{ loadRecipe }, { packBuildZip }, { sha256File }] = await Promise.all([import('../recipe/load'), import('../cloud/build-zip'), import('../util/hash')])
+  const [{ loadRecipe }, { packBuildZip }, { sha256File }] = await Promise.all([import('../recipe/load'), import('../cloud/client/pack-build-zip'), import('../util/hash')])
   const loaded = await loadRecipe(recipeFile)
   reporter?.progress('pack', 'packing build.zip (recipe, its files, the buildspec and the builder)')
   const packed = await packBuildZip(loaded, { dest })
@@ -166,9 +166,10 @@ export function registerCloudCommand(program: Command): void {
         )
         return
       }
-      const [{ loadRecipe }, { packBuildZip, uploadBuildZip }, os, path, fs] = await Promise.all([
+      const [{ loadRecipe }, { packBuildZip }, { uploadBuildZip }, os, path, fs] = await Promise.all([
         import('../recipe/load'),
-        import('../cloud/build-zip'),
+        import('../cloud/client/pack-build-zip'),
+        import('../cloud/client/upload-build-zip'),
         import('node:os'),
         import('node:path'),
         import('node:fs/promises'),

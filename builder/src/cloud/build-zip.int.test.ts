@@ -11,7 +11,10 @@ import { loadRecipe } from '../recipe/load'
 import { startS3, type TestS3 } from '../testing/s3'
 import { BUILDER_VERSION } from '../util/version'
 import { BUILDSPEC_FILE, builderFiles, tarballName } from './client/builder-tarball'
-import { checkBuildFolder, packBuildZip, unpackBuildZip, uploadBuildZip } from './build-zip'
+import { packBuildZip } from './client/pack-build-zip'
+import { uploadBuildZip } from './client/upload-build-zip'
+import { checkBuildFolder } from './worker/check-build-folder'
+import { unpackBuildZip } from './worker/unpack-build-zip'
 import { readStatus } from './status'
 import { extractZip } from './zip'
 
@@ -118,7 +121,7 @@ describe('build.zip', () => {
     ])
     expect(await readFile(path.join(work, 'buildspec.yml'), 'utf8')).toBe(await readFile(BUILDSPEC_FILE, 'utf8'))
     const builderNames = execFileSync('tar', ['-tzf', path.join(work, 'orchard-builder.tgz')], { encoding: 'utf8' }).trim().split('\n')
-    expect(builderNames).toEqual(expect.arrayContaining(['package/package.json', 'package/package-lock.json', 'package/bin/orchard.js', 'package/builder/src/cli/main.ts', 'package/builder/src/cloud/worker.ts']))
+    expect(builderNames).toEqual(expect.arrayContaining(['package/package.json', 'package/package-lock.json', 'package/bin/orchard.js', 'package/builder/src/cli/main.ts', 'package/builder/src/cloud/worker/worker.ts']))
     // The same files as the builder's container image, no tests.
     expect(builderNames).toEqual((await builderFiles()).map(tarballName))
     expect(builderNames.filter((name) => name.endsWith('.test.ts'))).toEqual([])

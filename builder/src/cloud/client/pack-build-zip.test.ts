@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sealRecipe } from '../recipe/secrets'
-import { parseRecipe, parseRecipeYaml } from '../recipe/load'
-import { newBuildId, sealedRecipeData, zipPathFor } from './build-zip'
+import { sealRecipe } from '../../recipe/secrets'
+import { parseRecipe, parseRecipeYaml } from '../../recipe/load'
+import { newBuildId, sealedRecipeData, zipPathFor } from './pack-build-zip'
 import YAML from 'yaml'
 
 describe('zipPathFor', () => {
