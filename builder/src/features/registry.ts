@@ -9,6 +9,7 @@ import type { SealedRecipe } from '../recipe/schema'
 import type { Feature } from './feature'
 import { files } from './files'
 import { hostname } from './hostname'
+import { interfaces } from './interfaces'
 import { locale } from './locale'
 import { packages } from './packages'
 import { shellSteps } from './shell-steps'
@@ -18,7 +19,7 @@ import { staticNetwork } from './static-network'
 import { users } from './users'
 import { wifi } from './wifi'
 
-export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
+export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, interfaces, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
 
 type AnyFeature = (typeof FEATURES)[number]
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
