@@ -1,7 +1,7 @@
 /** Secrets typed once in the app, sealed by the builder's own functions: only the hash or PSK is ever kept. */
 import { hashPassword, wifiPsk } from '../../../builder/src/recipe/crypt'
-import type { Input, Output } from '../../common/contract'
-import { OrchardError } from '../../common/errors'
+import type { Input, Output } from '@common/contract'
+import { OrchardError } from '@common/errors'
 
 export function sealSecret(input: Input<'secrets.seal'>): Output<'secrets.seal'> {
   if (input.kind === 'password') return { sealed: hashPassword(input.password) }

@@ -10,14 +10,15 @@ import { InterfacesFields } from './interfaces'
 
 afterEach(cleanup)
 
-let latest: RecipeDraft = {}
+const draft = () => JSON.parse(screen.getByLabelText('Draft').textContent!) as RecipeDraft
+
 function Harness({ errors = {} }: { errors?: Record<string, string> }) {
   const [data, setData] = useState<RecipeDraft>({})
-  latest = data
   const api = { data, set: (path: string, value: unknown) => setData((draft) => setAt(draft, path, value)), touch: () => {}, errors: (path: string) => (errors[path] ? [errors[path]] : []) }
   return (
     <FormProvider api={api}>
       <InterfacesFields />
+      <output aria-label="Draft">{JSON.stringify(data)}</output>
     </FormProvider>
   )
 }
@@ -27,10 +28,10 @@ it('switches interfaces on and off, and forgets one set back to the image', asyn
   render(<Harness />)
   await user.selectOptions(screen.getByLabelText('I2C'), 'on')
   await user.selectOptions(screen.getByLabelText('Serial console'), 'off')
-  expect(latest.interfaces).toEqual({ i2c: true, serialConsole: false })
+  expect(draft().interfaces).toEqual({ i2c: true, serialConsole: false })
   await user.selectOptions(screen.getByLabelText('I2C'), '')
   await user.selectOptions(screen.getByLabelText('Serial console'), '')
-  expect(latest.interfaces).toBeUndefined()
+  expect(draft().interfaces).toBeUndefined()
 })
 
 it("shows core's problem at its interface", () => {
