@@ -6,16 +6,14 @@
  * label and features; the boot partition and the disk id stay, so PARTUUIDs in
  * cmdline.txt and fstab still match.
  */
-import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { BuildError } from '../util/errors'
 import { readPartitionTable, SECTOR, type Partition } from '../image/partitions'
+import { CommandError, runCommand, startCommand } from '../util/process'
 import { findExecutable } from '../util/tools'
 
-const run = promisify(execFile)
 const MIB = 1 << 20
 const ALIGN = 4 * MIB
 
@@ -29,7 +27,7 @@ export interface ExtProperties {
 
 /** The properties a rebuilt root fs must keep, read by dumpe2fs from the partition in the image. */
 export async function readExtProperties(image: string, partition: Partition): Promise<ExtProperties> {
-  const { stdout } = await run('dumpe2fs', ['-h', `${image}?offset=${partition.offset}`], { maxBuffer: 1 << 20 })
+  const { stdout } = await runCommand('dumpe2fs', ['-h', `${image}?offset=${partition.offset}`])
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(stdout)?.[1]?.trim() ?? ''
   return {
     uuid: field('Filesystem UUID'),
@@ -47,11 +45,11 @@ export async function withRootMounted<T>(image: string, partition: Partition, fn
   if (!fuse2fs) throw new BuildError('UNAVAILABLE', 'Reading the root filesystem needs fuse2fs (Debian package fuse2fs)')
   const mountPoint = await mkdtemp(path.join(os.tmpdir(), 'orchard-root-'))
   try {
-    await run(fuse2fs, ['-o', `ro,offset=${partition.offset}`, image, mountPoint])
+    await runCommand(fuse2fs, ['-o', `ro,offset=${partition.offset}`, image, mountPoint])
     try {
       return await fn(mountPoint)
     } finally {
-      await run('umount', [mountPoint]).catch(() => run('umount', ['-l', mountPoint]))
+      await runCommand('umount', [mountPoint]).catch(() => runCommand('umount', ['-l', mountPoint]))
     }
   } finally {
     await rm(mountPoint, { recursive: true, force: true })
@@ -66,21 +64,15 @@ export async function extractRoot(image: string, partition: Partition, target: s
 /** GNU tar flags that keep everything a root fs has: xattrs (capabilities), ACLs, numeric owners. */
 export const TAR_FLAGS = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']
 
-function tarCopy(from: string, to: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const pack = spawn('tar', [...TAR_FLAGS, '-C', from, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const unpack = spawn('tar', [...TAR_FLAGS, '-xpf', '-', '-C', to], { stdio: ['pipe', 'ignore', 'pipe'] })
-    let errors = ''
-    for (const child of [pack, unpack]) child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-    pack.stdout!.pipe(unpack.stdin!)
-    let pending = 2
-    const done = (code: number | null) => {
-      if (code !== 0) return reject(new BuildError('INVALID_IMAGE', `Copying the root filesystem failed: ${errors.trim() || `tar exited with ${code}`}`))
-      if (--pending === 0) resolve()
-    }
-    pack.once('close', done)
-    unpack.once('close', done)
-  })
+async function tarCopy(from: string, to: string): Promise<void> {
+  const pack = startCommand('tar', [...TAR_FLAGS, '-C', from, '-cf', '-', '.'], { stdout: 'pipe' })
+  const unpack = startCommand('tar', [...TAR_FLAGS, '-xpf', '-', '-C', to], { stdin: 'pipe', stdout: 'ignore' })
+  pack.stdout!.pipe(unpack.stdin!)
+  const failed = (await Promise.allSettled([pack.done, unpack.done])).flatMap((result) => (result.status === 'rejected' ? [result.reason as Error] : []))
+  if (failed.length === 0) return
+  // Both sides' stderr: when one tar dies, the other only sees a broken pipe.
+  const said = failed.map((error) => (error instanceof CommandError ? error.output.stderr.trim() : '')).filter(Boolean)
+  throw new BuildError('INVALID_IMAGE', `Copying the root filesystem failed: ${said.join('\n') || failed[0]!.message}`)
 }
 
 /** The root fs size for content: used × 1.15 + 64 MiB, in whole 4 MiB (pi-gen uses +20 % + 200 MB). */
@@ -89,11 +81,11 @@ export function sizeForContent(usedBytes: number): number {
 }
 
 async function duBytes(dir: string): Promise<number> {
-  return Number((await run('du', ['-s', '--block-size=1', dir])).stdout.split('\t')[0])
+  return Number((await runCommand('du', ['-s', '--block-size=1', dir])).stdout.split('\t')[0])
 }
 
 async function fileCount(dir: string): Promise<number> {
-  return Number((await run('sh', ['-c', 'find "$1" -xdev | wc -l', 'count', dir])).stdout.trim())
+  return Number((await runCommand('sh', ['-c', 'find "$1" -xdev | wc -l', 'count', dir])).stdout.trim())
 }
 
 /**
@@ -129,9 +121,9 @@ export async function repackImage(source: string, rootDir: string, out: string):
       await makeExt4(fsFile, rootDir, properties, files, rootBytes)
     }
     // Boot area as it was (MBR, gap, boot partition), then the new root filesystem.
-    await run('dd', [`if=${source}`, `of=${out}`, 'bs=4M', `count=${root.offset}`, 'iflag=count_bytes', 'status=none'])
-    await run('dd', [`if=${fsFile}`, `of=${out}`, 'bs=4M', `seek=${root.offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none'])
-    await run('truncate', ['-s', String(root.offset + rootBytes), out])
+    await runCommand('dd', [`if=${source}`, `of=${out}`, 'bs=4M', `count=${root.offset}`, 'iflag=count_bytes', 'status=none'])
+    await runCommand('dd', [`if=${fsFile}`, `of=${out}`, 'bs=4M', `seek=${root.offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none'])
+    await runCommand('truncate', ['-s', String(root.offset + rootBytes), out])
     await resizeLastPartition(out, root, rootBytes)
   } finally {
     await rm(fsFile, { force: true })
@@ -141,7 +133,7 @@ export async function repackImage(source: string, rootDir: string, out: string):
 
 async function makeExt4(file: string, rootDir: string, properties: ExtProperties, files: number, bytes: number): Promise<void> {
   await rm(file, { force: true })
-  await run('mke2fs', [
+  await runCommand('mke2fs', [
     '-q', '-F', '-t', 'ext4',
     '-b', String(properties.blockSize || 4096),
     '-I', String(properties.inodeSize || 256),
@@ -157,7 +149,7 @@ async function makeExt4(file: string, rootDir: string, properties: ExtProperties
 
 /** Bytes in use on an ext filesystem (data, metadata, journal), as dumpe2fs counts them. */
 async function extUsedBytes(file: string): Promise<number> {
-  const { stdout } = await run('dumpe2fs', ['-h', file], { maxBuffer: 1 << 20 })
+  const { stdout } = await runCommand('dumpe2fs', ['-h', file])
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(stdout)?.[1] ?? Number.NaN)
   return (field('Block count') - field('Free blocks')) * field('Block size')
 }
@@ -165,12 +157,9 @@ async function extUsedBytes(file: string): Promise<number> {
 /** sfdisk -N changes only that partition: the disk id, and with it every PARTUUID, stays. */
 async function resizeLastPartition(image: string, root: Partition, bytes: number): Promise<void> {
   const script = `start=${root.offset / SECTOR}, size=${bytes / SECTOR}\n`
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', '-N', String(root.index), image], { stdio: ['pipe', 'ignore', 'pipe'] })
-    let errors = ''
-    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new BuildError('INVALID_IMAGE', `sfdisk could not resize the root partition: ${errors.trim()}`))))
-    child.stdin!.end(script)
+  await runCommand('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', '-N', String(root.index), image], { input: script, stdout: 'ignore' }).catch((error: unknown) => {
+    if (!(error instanceof CommandError)) throw error
+    throw new BuildError('INVALID_IMAGE', `sfdisk could not resize the root partition: ${error.output.stderr.trim() || error.message}`)
   })
 }
 

@@ -9,7 +9,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
@@ -23,6 +23,8 @@ import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { debugfs, extractPartition, sha256sum } from '../testing/disk-tools'
 import { startPipeline, type LocalPipeline, type PipelineRun } from '../testing/codebuild'
 import { S3RVER_CREDENTIALS, startS3, type TestS3 } from '../testing/s3'
+import { splitLines } from '../util/lines'
+import { CommandError, runCommand } from '../util/process'
 import { BuildStatusSchema, type BuildStatus } from './status'
 
 const ORCHARD = fileURLToPath(new URL('../../../bin/orchard.js', import.meta.url))
@@ -44,29 +46,25 @@ interface Cli {
 }
 
 /** The CLI as a user runs it, with the local S3's credentials and endpoint. */
-function orchard(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ORCHARD, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-        AWS_REGION: 'us-east-1',
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      resolve({ code, stderr, lines: stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>) }),
-    )
-  })
+async function orchard(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli> {
+  const { code, stdout, stderr } = await runCommand(process.execPath, [ORCHARD, ...args], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ...env,
+    },
+  }).then(
+    (output) => ({ code: 0, ...output }),
+    (error: unknown) => {
+      if (!(error instanceof CommandError) || error.cause) throw error
+      return { code: error.exitCode, ...error.output }
+    },
+  )
+  return { code, stderr, lines: splitLines(stdout).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>) }
 }
 
 async function getText(key: string): Promise<string> {

@@ -9,14 +9,15 @@
  * (`node --import tsx builder/src/container/base-image.ts`). The real Dockerfile builds on
  * it unchanged.
  */
-import { spawn } from 'node:child_process'
 import { createReadStream, existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type Docker from 'dockerode'
 import { connectDocker, followDaemon } from '../util/docker-daemon'
 import { cacheDir } from '../util/paths'
+import { runCommand } from '../util/process'
+import { removeStaleTemps, removeTree, tempName } from '../util/temp'
 import { findExecutable } from '../util/tools'
 
 export const BASE_IMAGE = 'debian:bookworm-slim'
@@ -109,7 +110,9 @@ Dir::Cache::srcpkgcache "";
 async function makeTarball(tarball: string, say: (line: string) => void): Promise<void> {
   const dir = path.dirname(tarball)
   await mkdir(dir, { recursive: true })
-  const work = await mkdtemp(path.join(dir, '.base-'))
+  await removeStaleTemps(dir, '.base-') // a killed debootstrap's root (it may still have /proc mounted)
+  const work = path.join(dir, tempName('.base-'))
+  await mkdir(work)
   const root = path.join(work, 'root')
   try {
     say(`debootstrap --variant=minbase ${SUITE} (${DEB_ARCH[process.arch]}) from ${MIRROR}`)
@@ -131,30 +134,18 @@ async function makeTarball(tarball: string, say: (line: string) => void): Promis
     await writeFile(path.join(root, 'etc/hostname'), '')
     await writeFile(path.join(root, 'etc/machine-id'), '')
     say('packing the root filesystem')
-    const temp = `${tarball}.${process.pid}.partial`
+    const temp = path.join(work, 'base.tar.gz')
     await run('tar', ['--numeric-owner', '--xattrs', '-C', root, '-czf', temp, '.'])
     await rename(temp, tarball)
   } finally {
-    await rm(work, { recursive: true, force: true })
+    // Through removeTree: debootstrap may leave /proc mounted in the root it failed on.
+    await removeTree(work).catch(() => undefined) // if not now, then by the next run's removeStaleTemps
   }
 }
 
-function run(command: string, args: string[], onLine: (line: string) => void = () => {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(findExecutable(command) ?? command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const tail: string[] = []
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        tail.push(line)
-        if (tail.length > 20) tail.shift()
-        onLine(line)
-      }
-    }
-    child.stdout.on('data', collect)
-    child.stderr.on('data', collect)
-    child.once('error', reject)
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with code ${code}:\n${tail.join('\n')}`))))
-  })
+/** `command` from PATH or sbin; its output lines go to `onLine`, its last ones into the error. */
+async function run(command: string, args: string[], onLine: (line: string) => void = () => {}): Promise<void> {
+  await runCommand(findExecutable(command) ?? command, args, { onLine: (line) => onLine(line), label: command })
 }
 
 // `node --import tsx builder/src/container/base-image.ts`: what scripts/setup-system.sh runs.

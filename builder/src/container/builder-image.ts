@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
 import { followDaemon, requireDocker } from '../util/docker-daemon'
 import { BuildError } from '../util/errors'
+import { LastLines, LineSplitter } from '../util/lines'
 import { BUILDER_VERSION } from '../util/version'
 import { hashContext, listContext, packContext } from './context'
 
@@ -78,25 +79,22 @@ export async function ensureBuilderImage(options: BuilderImageOptions = {}): Pro
     forcerm: true,
     abortSignal: options.signal,
   })
-  let pending = ''
-  const tail: string[] = []
-  const events = await followDaemon(docker, stream, (event) => {
-    const text = event.stream ?? (event.status ? `${event.status}\n` : '')
-    const lines = (pending + text).split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines.map((l) => l.trimEnd()).filter(Boolean)) {
-      tail.push(line)
-      if (tail.length > 20) tail.shift()
-      onLine(line)
-    }
-  }).catch((error: Error) => {
+  const lines = new LineSplitter()
+  const tail = new LastLines(20)
+  const take = (line: string) => {
+    if (!line.trim()) return
+    tail.push(line.trimEnd())
+    onLine(line.trimEnd())
+  }
+  const events = await followDaemon(docker, stream, (event) => lines.push(event.stream ?? (event.status ? `${event.status}\n` : '')).forEach(take)).catch((error: Error) => {
     if (options.signal?.aborted) throw new BuildError('CANCELLED', 'Cancelled while building the builder image')
     throw new BuildError('UNAVAILABLE', `Building the builder image failed: ${error.message}`)
   })
+  lines.end().forEach(take)
   const failed = events.find((event) => event.error)
   if (failed) {
-    throw new BuildError('UNAVAILABLE', `Building the builder image ${tag} failed: ${failed.errorDetail?.message ?? failed.error}\n${tail.join('\n')}`, {
-      output: tail,
+    throw new BuildError('UNAVAILABLE', `Building the builder image ${tag} failed: ${failed.errorDetail?.message ?? failed.error}\n${tail.text()}`, {
+      output: tail.lines,
     })
   }
   await removeOlderBuilders(docker, tag)

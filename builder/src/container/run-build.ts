@@ -15,13 +15,14 @@
 import { randomUUID } from 'node:crypto'
 import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { PassThrough, type Readable } from 'node:stream'
+import { PassThrough } from 'node:stream'
 import type Docker from 'dockerode'
 import type { BuildMode, BuildProgress, BuildResult } from '../pipeline/build'
 import { BuildError, type BuildErrorCode } from '../util/errors'
 import { parseRecipeYaml, referencedFiles } from '../recipe/load'
 import { armWork, type Recipe } from '../recipe/schema'
 import { requireDocker } from '../util/docker-daemon'
+import { forEachLine, LastLines } from '../util/lines'
 import { ensureBuilderImage } from './builder-image'
 
 /** Set on every container a run creates (the value: the run's id), so strays can be found. */
@@ -194,7 +195,7 @@ export async function runBuildInContainer(options: ContainerBuildOptions): Promi
   }
   let result: BuildResult | null = null
   let reported: { code: string; message: string; detail?: unknown } | null = null
-  const stderrTail: string[] = []
+  const stderrTail = new LastLines(20)
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true })
     const stdout = new PassThrough()
@@ -205,7 +206,7 @@ export async function runBuildInContainer(options: ContainerBuildOptions): Promi
       stream.once('close', resolve)
       stream.once('error', () => resolve())
     })
-    eachLine(stdout, (line) => {
+    const fromCli = (line: string) => {
       const message = parseLine(line)
       if (!message) return say(line)
       if (message.type === 'progress') {
@@ -217,12 +218,16 @@ export async function runBuildInContainer(options: ContainerBuildOptions): Promi
       } else if (message.type === 'error') {
         reported = message as unknown as typeof reported
       }
-    })
-    eachLine(stderr, (line) => {
-      stderrTail.push(line)
-      if (stderrTail.length > 20) stderrTail.shift()
-      say(line)
-    })
+    }
+    forEachLine(stdout, fromCli, { trim: true })
+    forEachLine(
+      stderr,
+      (line) => {
+        stderrTail.push(line)
+        say(line)
+      },
+      { trim: true },
+    )
     signal?.addEventListener('abort', stop, { once: true })
     await container.start()
     if (signal?.aborted) stop()
@@ -241,7 +246,7 @@ export async function runBuildInContainer(options: ContainerBuildOptions): Promi
     }
     if (StatusCode !== 0 || !result) {
       const why = StatusCode === 137 ? ' (killed: out of memory?)' : ''
-      throw new BuildError('UNAVAILABLE', `The builder container exited with ${StatusCode}${why} without a result${stderrTail.length ? `:\n${stderrTail.join('\n')}` : ''}`)
+      throw new BuildError('UNAVAILABLE', `The builder container exited with ${StatusCode}${why} without a result${stderrTail.lines.length ? `:\n${stderrTail.text()}` : ''}`)
     }
     await giveToOwner(docker, image, options.owner === undefined ? defaultOwner() : options.owner, hostResultFiles(result), outDir, options.cacheDir, say)
     return toHost(result, outDir)
@@ -275,17 +280,6 @@ function parseLine(line: string): ({ type: string } & Record<string, unknown>) |
   } catch {
     return null
   }
-}
-
-function eachLine(stream: Readable, onLine: (line: string) => void): void {
-  let pending = ''
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    const lines = (pending + chunk).split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines) if (line.trim()) onLine(line.trimEnd())
-  })
-  stream.on('end', () => pending.trim() && onLine(pending.trimEnd()))
 }
 
 const fromOut = (file: string, outDir: string) => (file.startsWith('/out/') ? path.join(outDir, file.slice('/out/'.length)) : file)

@@ -8,12 +8,11 @@
  * tests must flash loop devices, never real cards. Never set it anywhere else: it makes any
  * block device it names look like a harmless removable drive.
  */
-import { execFile } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { access, readFile, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import type { Drive as DrivelistDrive } from 'drivelist'
+import { runCommand } from '../util/process'
 
 export interface Drive {
   /** What the user picks and we open: /dev/sdb, /dev/loop3, \\.\PhysicalDrive2, /dev/disk4 */
@@ -37,7 +36,6 @@ export interface Drive {
   source: DrivelistDrive
 }
 
-const execFileAsync = promisify(execFile)
 const linux = process.platform === 'linux'
 
 /** The block devices named in ORCHARD_TEST_DRIVES (test-only; see the top of this file). */
@@ -156,7 +154,7 @@ async function serialOf(name: string, device: string): Promise<string | null> {
     if (serial) return serial
   }
   try {
-    const { stdout } = await execFileAsync('udevadm', ['info', '--query=property', `--name=${device}`], { timeout: 5000 })
+    const { stdout } = await runCommand('udevadm', ['info', '--query=property', `--name=${device}`], { signal: AbortSignal.timeout(5000) })
     return /^ID_SERIAL_SHORT=(.+)$/m.exec(stdout)?.[1]?.trim() || null
   } catch {
     return null // no udev here, or it does not know the device

@@ -2,13 +2,12 @@
  * A file-disk Disk over an image file or a block device (an SD card). file-disk takes the
  * capacity from fstat, which is 0 for a block device; here it comes from the kernel.
  */
-import { execFile } from 'node:child_process'
 import { constants } from 'node:fs'
 import { open, readFile, realpath, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { promisify } from 'node:util'
 import { FileDisk, type Disk } from 'file-disk'
 import { BuildError } from '../util/errors'
+import { runCommand } from '../util/process'
 
 export interface OpenedDisk {
   disk: Disk
@@ -100,7 +99,7 @@ async function linuxBlockDeviceSize(path: string): Promise<number> {
   } catch {
     // no sysfs (a container without /sys): ask blockdev
   }
-  const { stdout } = await promisify(execFile)('blockdev', ['--getsize64', path])
+  const { stdout } = await runCommand('blockdev', ['--getsize64', path])
   const bytes = Number(stdout.trim())
   if (!Number.isSafeInteger(bytes)) throw new Error(`blockdev --getsize64 ${path} printed ${JSON.stringify(stdout)}`)
   return bytes

@@ -6,7 +6,6 @@
  * ourselves so its config says arm64/arm (`docker import` records the daemon's own arch),
  * load it into the daemon, and push it when the recipe names a registry.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile, copyFile } from 'node:fs/promises'
@@ -23,6 +22,7 @@ import { TAR_FLAGS, withRootMounted } from '../assemble/repack'
 import type { BuildInfo } from '../customize/buildinfo'
 import { BuildError } from '../util/errors'
 import type { Partition } from '../image/partitions'
+import { CommandError, startCommand } from '../util/process'
 import { findExecutable } from '../util/tools'
 
 export interface DockerImageResult {
@@ -112,12 +112,7 @@ async function writeLayer(options: DockerImageOptions, work: string) {
   }
   const file = path.join(work, 'layer.tar')
   return withRootMounted(options.image, options.rootPartition, async (root) => {
-    const tar = spawn('tar', [...TAR_FLAGS, ...REDUCE.map((pattern) => `--exclude=${pattern}`), '-C', root, '-cf', '-', '.', '-C', extra, ...extras], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let errors = ''
-    tar.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-    const exited = new Promise<number | null>((resolve) => tar.once('close', resolve))
+    const tar = startCommand('tar', [...TAR_FLAGS, ...REDUCE.map((pattern) => `--exclude=${pattern}`), '-C', root, '-cf', '-', '.', '-C', extra, ...extras], { stdout: 'pipe' })
     const hash = createHash('sha256')
     let bytes = 0
     let compressedBytes = 0
@@ -125,7 +120,7 @@ async function writeLayer(options: DockerImageOptions, work: string) {
     gzip.on('data', (chunk: Buffer) => (compressedBytes += chunk.length))
     const gzipped = new Promise((resolve) => gzip.once('end', resolve))
     const out = createWriteStream(file)
-    await pipeline(
+    const packed = pipeline(
       tar.stdout!,
       new Writable({
         write(chunk: Buffer, _encoding, callback) {
@@ -141,9 +136,10 @@ async function writeLayer(options: DockerImageOptions, work: string) {
         },
       }),
     )
-    await gzipped
-    const code = await exited
-    if (code !== 0) throw new BuildError('INVALID_IMAGE', `Packing the root filesystem for the Docker image failed: ${errors.trim() || `tar exited with ${code}`}`)
+    await Promise.all([packed, gzipped, tar.done]).catch((error: unknown) => {
+      if (!(error instanceof CommandError)) throw error
+      throw new BuildError('INVALID_IMAGE', `Packing the root filesystem for the Docker image failed: ${error.output.stderr.trim() || error.message}`)
+    })
     return { file, bytes, compressedBytes, diffId: `sha256:${hash.digest('hex')}` }
   })
 }

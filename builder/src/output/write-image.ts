@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { copyFile, open, rename, rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import type { Disk, DiskChunk } from 'file-disk'
 import { BuildError } from '../util/errors'
+import { CommandError, runCommand } from '../util/process'
 import { findExecutable, loadLzma } from '../util/tools'
 
 const CHUNK = 8 << 20
@@ -83,14 +83,11 @@ async function hashWithEdits(
 async function kernelCopy(source: string, target: string, signal?: AbortSignal): Promise<void> {
   const cp = process.platform === 'linux' ? findExecutable('cp') : null
   if (!cp) return copyFile(source, target)
-  const child = spawn(cp, ['--sparse=always', '--reflink=auto', source, target], { stdio: ['ignore', 'ignore', 'pipe'], signal })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', resolve)
+  await runCommand(cp, ['--sparse=always', '--reflink=auto', source, target], { stdout: 'ignore', signal }).catch((error: unknown) => {
+    if (!(error instanceof CommandError)) throw error
+    if (error.cancelled) throw new BuildError('CANCELLED', 'Cancelled while writing the image')
+    throw new BuildError('UNWRITABLE', `Copying ${source} to ${target} failed: ${error.output.stderr.trim() || error.message}`)
   })
-  if (code !== 0) throw new BuildError('UNWRITABLE', `Copying ${source} to ${target} failed: ${stderr.trim() || `cp exited with ${code}`}`)
 }
 
 /** `<image>.xz` with all cores (xz -T0), or lzma-native where xz is not installed. */
@@ -101,14 +98,10 @@ export async function compressXz(image: string, target: string): Promise<void> {
     if (xz) {
       const output = await open(partial, 'w')
       try {
-        const child = spawn(xz, ['--compress', '--stdout', '--threads=0', '-6', image], { stdio: ['ignore', output.fd, 'pipe'] })
-        let stderr = ''
-        child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-        const code = await new Promise<number | null>((resolve, reject) => {
-          child.once('error', reject)
-          child.once('close', resolve)
+        await runCommand(xz, ['--compress', '--stdout', '--threads=0', '-6', image], { stdout: output.fd }).catch((error: unknown) => {
+          if (!(error instanceof CommandError)) throw error
+          throw new BuildError('UNWRITABLE', `xz failed compressing ${image}: ${error.output.stderr.trim() || error.message}`)
         })
-        if (code !== 0) throw new BuildError('UNWRITABLE', `xz failed compressing ${image}: ${stderr.trim()}`)
       } finally {
         await output.close()
       }

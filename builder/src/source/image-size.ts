@@ -1,7 +1,8 @@
 /** How big an image is once decompressed, without decompressing it (null when the format does not say). */
-import { execFileSync } from 'node:child_process'
 import { open, stat } from 'node:fs/promises'
 import yauzl from 'yauzl'
+import { splitLines } from '../util/lines'
+import { runCommand } from '../util/process'
 import { findExecutable } from '../util/tools'
 import { sniffFormat } from './decompress'
 
@@ -11,7 +12,7 @@ export async function imageSize(file: string): Promise<number | null> {
   if (format === 'xz') {
     const xz = findExecutable('xz')
     if (!xz) return null
-    const totals = execFileSync(xz, ['--robot', '--list', file], { encoding: 'utf8' }).split('\n').find((line) => line.startsWith('totals'))
+    const totals = splitLines((await runCommand(xz, ['--robot', '--list', file])).stdout).find((line) => line.startsWith('totals'))
     return totals ? Number(totals.split('\t')[4]) : null
   }
   if (format === 'zip') return zipImageSize(file)

@@ -3,7 +3,7 @@
  * while hashing; only a file whose SHA256 matches is renamed into the cache, keyed by that
  * hash. Cached sources are reused and never modified (builds open them read-only).
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises'
 import { BuildError } from '../util/errors'
 import { sha256File } from '../util/hash'
 import { cacheDir } from '../util/paths'
+import { removeStaleTemps, tempName } from '../util/temp'
 import type { Recipe } from '../recipe/schema'
 import { decompress, sniffFormat } from './decompress'
 
@@ -96,7 +97,8 @@ async function fetchVerified(url: string, expected: string, cache: string, optio
   if (cached) return path.join(sources, cached)
 
   const { body, total } = url.startsWith('s3://') ? await s3Body(url) : await httpBody(url, options.signal)
-  const partial = path.join(sources, `.${randomUUID()}.partial`)
+  await removeStaleTemps(sources, '.download-', { suffix: '.partial' }) // what a killed download left
+  const partial = path.join(sources, tempName('.download-', '.partial'))
   const hash = createHash('sha256')
   let bytes = 0
   try {

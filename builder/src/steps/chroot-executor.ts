@@ -4,16 +4,12 @@
  * Linux and root only (CI runners, CodeBuild). What apt needs is bind-mounted for the
  * run and undone on every way out, including a failed or cancelled step.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { copyFile, lstat, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { BuildError } from '../util/errors'
+import { CommandError, runCommand } from '../util/process'
 import { STEP_ENV } from './plan'
-
-const run = promisify(execFile)
 
 export interface StepOptions {
   /** Names the step in errors and logs. */
@@ -47,8 +43,8 @@ export async function withChroot<T>(root: string, arch: 'arm64' | 'armhf', fn: (
       ['/dev', 'dev', ['--rbind']],
     ] as const) {
       const mountPoint = path.join(root, target)
-      await run('mount', [...args, source, mountPoint])
-      undo.push(() => run('umount', ['-R', mountPoint]).catch(() => run('umount', ['-R', '-l', mountPoint])))
+      await runCommand('mount', [...args, source, mountPoint])
+      undo.push(() => runCommand('umount', ['-R', mountPoint]).catch(() => runCommand('umount', ['-R', '-l', mountPoint])))
     }
     undo.push(await useHostResolvConf(root))
     return await fn((script, options) => runStep(root, script, options))
@@ -70,30 +66,22 @@ async function useHostResolvConf(root: string): Promise<() => Promise<void>> {
   }
 }
 
-function runStep(root: string, script: string, { name, onLine, signal }: StepOptions): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new BuildError('CANCELLED', `Cancelled before step "${name}"`))
+async function runStep(root: string, script: string, { name, onLine, signal }: StepOptions): Promise<void> {
+  if (signal?.aborted) throw new BuildError('CANCELLED', `Cancelled before step "${name}"`)
+  try {
     // Its own UTS namespace (a step that sets the hostname must not change the host's) and
     // process group (cancel ends everything the step started).
-    const child = spawn('unshare', ['--uts', 'chroot', root, '/bin/sh', '-ec', script], { env: STEP_ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    const tail: string[] = []
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        tail.push(line)
-        if (tail.length > 20) tail.shift()
-        onLine?.(line)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    const cancel = () => child.pid && process.kill(-child.pid, 'SIGKILL')
-    signal?.addEventListener('abort', cancel, { once: true })
-    child.once('error', reject)
-    child.once('close', (code) => {
-      signal?.removeEventListener('abort', cancel)
-      if (signal?.aborted) return reject(new BuildError('CANCELLED', `Cancelled during step "${name}"`))
-      if (code === 0) return resolve()
-      reject(new BuildError('STEP_FAILED', `Step "${name}" failed (exit ${code}):\n${tail.join('\n')}`, { step: name, exitCode: code }))
+    await runCommand('unshare', ['--uts', 'chroot', root, '/bin/sh', '-ec', script], {
+      env: STEP_ENV,
+      processGroup: true,
+      signal,
+      onLine: (line) => onLine?.(line),
+      label: `Step "${name}"`,
     })
-  })
+  } catch (error) {
+    if (!(error instanceof CommandError) || error.cause) throw error
+    if (error.cancelled) throw new BuildError('CANCELLED', `Cancelled during step "${name}"`)
+    const how = error.signal ? `killed by ${error.signal}` : `exit ${error.exitCode}`
+    throw new BuildError('STEP_FAILED', `Step "${name}" failed (${how}):\n${error.tail}`, { step: name, exitCode: error.exitCode })
+  }
 }

@@ -6,7 +6,6 @@
  * fuse2fs, the daemon and tar: no intermediate archive on disk. Nothing is left behind:
  * the build's image and container are removed on every way out.
  */
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { lstat, readdir, readFile, readlink, rm } from 'node:fs/promises'
@@ -18,6 +17,8 @@ import { TAR_FLAGS, withRootMounted } from '../assemble/repack'
 import { BuildError } from '../util/errors'
 import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from '../util/docker-daemon'
+import { LastLines, LineSplitter } from '../util/lines'
+import { CommandError, startCommand } from '../util/process'
 import { generateDockerfile, STEP_MARKER } from './dockerfile'
 import type { StepPlan } from './plan'
 
@@ -82,8 +83,7 @@ async function importSource(docker: Docker, { source, sourceSha256, rootPartitio
   await withRootMounted(source, rootPartition, async (mountPoint) => {
     const absent: string[] = []
     for (const entry of INIT_LAYER_PATHS) if (!(await lstat(path.join(mountPoint, entry)).then(() => true, () => false))) absent.push(entry)
-    const tar = spawn('tar', [...TAR_FLAGS, '-C', mountPoint, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = exitOf(tar, 'tar (reading the root filesystem)')
+    const tar = startCommand('tar', [...TAR_FLAGS, '-C', mountPoint, '-cf', '-', '.'], { stdout: 'pipe', label: 'tar (reading the root filesystem)' })
     const [repo, tag] = reference.split(':')
     const stream = await docker.importImage(tar.stdout!, {
       repo,
@@ -92,7 +92,7 @@ async function importSource(docker: Docker, { source, sourceSha256, rootPartitio
       abortSignal: signal,
     } as object)
     const events = await followDaemon(docker, stream, () => {})
-    await exited
+    await tarFailure(tar.done)
     const failed = events.find((event) => event.error)
     if (failed) throw new BuildError('UNAVAILABLE', `Docker could not import the root filesystem: ${failed.error}`)
   })
@@ -109,7 +109,7 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
   context.finalize()
 
   let step = options.plan.prepare.name
-  const tail: string[] = []
+  const tail = new LastLines(20)
   const stream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: tag,
     dockerfile: name,
@@ -120,49 +120,49 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
     labels: { [ORCHARD_LABEL]: tag },
     abortSignal: options.signal,
   } as Docker.ImageBuildOptions)
-  const onEvent = (event: DaemonEvent) => {
-    for (const line of (event.stream ?? '').split('\n').filter(Boolean)) {
-      const marker = line.startsWith(STEP_MARKER) ? generated.planSteps[Number(line.slice(STEP_MARKER.length))] : undefined
-      if (marker) {
-        step = marker
-        options.onStep(step)
-        continue
-      }
-      const header = /^Step (\d+)\/\d+ : (.*)$/.exec(line)
-      // The builder appends our labels as a last instruction: no step of the recipe's.
-      if (header?.[2]!.startsWith(`LABEL ${ORCHARD_LABEL}=`)) continue
-      if (header) {
-        const mapped = generated.steps.get(Number(header[1]))
-        // The plan's RUN says nothing here: its markers announce each of its steps.
-        if (mapped !== generated.planSteps[0]) {
-          step = mapped ?? `Dockerfile: ${header[2]!.slice(0, 80)}`
-          options.onStep(step)
-        }
-        continue
-      }
-      const layer = /^ ---> ([0-9a-f]{12})$/.exec(line)?.[1]
-      if (layer) made.layers.push(layer)
-      const stepContainer = /^ ---> Running in ([0-9a-f]{12})$/.exec(line)?.[1]
-      if (stepContainer) made.stepContainers.push(stepContainer)
-      if (/^ ---> |^Removing intermediate container |^Successfully (built|tagged) /.test(line)) continue
-      tail.push(line)
-      if (tail.length > 20) tail.shift()
-      options.onLine(step, line)
+  const takeLine = (line: string) => {
+    const marker = line.startsWith(STEP_MARKER) ? generated.planSteps[Number(line.slice(STEP_MARKER.length))] : undefined
+    if (marker) {
+      step = marker
+      options.onStep(step)
+      return
     }
+    const header = /^Step (\d+)\/\d+ : (.*)$/.exec(line)
+    // The builder appends our labels as a last instruction: no step of the recipe's.
+    if (header?.[2]!.startsWith(`LABEL ${ORCHARD_LABEL}=`)) return
+    if (header) {
+      const mapped = generated.steps.get(Number(header[1]))
+      // The plan's RUN says nothing here: its markers announce each of its steps.
+      if (mapped !== generated.planSteps[0]) {
+        step = mapped ?? `Dockerfile: ${header[2]!.slice(0, 80)}`
+        options.onStep(step)
+      }
+      return
+    }
+    const layer = /^ ---> ([0-9a-f]{12})$/.exec(line)?.[1]
+    if (layer) made.layers.push(layer)
+    const stepContainer = /^ ---> Running in ([0-9a-f]{12})$/.exec(line)?.[1]
+    if (stepContainer) made.stepContainers.push(stepContainer)
+    if (/^ ---> |^Removing intermediate container |^Successfully (built|tagged) /.test(line)) return
+    tail.push(line)
+    options.onLine(step, line)
   }
-  const events = await followDaemon(docker, stream, onEvent)
+  // A step's output reaches the daemon in pieces that need not end at a line end.
+  const lines = new LineSplitter()
+  const events = await followDaemon(docker, stream, (event: DaemonEvent) => lines.push(event.stream ?? '').filter(Boolean).forEach(takeLine))
+  lines.end().filter(Boolean).forEach(takeLine)
   const failed = events.find((event) => event.error)
   if (!failed) return
   const message = failed.error ?? ''
   // The runtime prints this in the step's output when the kernel has no handler for ARM binaries.
-  if (/exec format error/i.test([...tail, message].join('\n'))) {
+  if (/exec format error/i.test([...tail.lines, message].join('\n'))) {
     throw new BuildError(
       'UNAVAILABLE',
       `The Docker daemon cannot run ARM programs: register qemu with binfmt on its host (Debian/Ubuntu: apt-get install qemu-user-static binfmt-support; elsewhere: docker run --privileged --rm tonistiigi/binfmt --install arm64,arm). Docker said: ${message}`,
     )
   }
   const exitCode = Number(/non-zero code: (\d+)/.exec(message)?.[1] ?? Number.NaN)
-  throw new BuildError('STEP_FAILED', `Step "${step}" failed${Number.isNaN(exitCode) ? '' : ` (exit ${exitCode})`}:\n${[...tail, message].join('\n')}`, {
+  throw new BuildError('STEP_FAILED', `Step "${step}" failed${Number.isNaN(exitCode) ? '' : ` (exit ${exitCode})`}:\n${[...tail.lines, message].join('\n')}`, {
     step,
     exitCode: Number.isNaN(exitCode) ? null : exitCode,
   })
@@ -192,19 +192,20 @@ async function folderContext(dir: string): Promise<Pack> {
 }
 
 function untar(stream: NodeJS.ReadableStream, target: string, signal?: AbortSignal): Promise<void> {
-  const tar = spawn('tar', [...TAR_FLAGS, '-xpf', '-', '-C', target], { stdio: ['pipe', 'ignore', 'pipe'] })
-  const abort = () => tar.kill('SIGKILL')
-  signal?.addEventListener('abort', abort, { once: true })
+  const tar = startCommand('tar', [...TAR_FLAGS, '-xpf', '-', '-C', target], { stdin: 'pipe', stdout: 'ignore', signal, label: 'tar (unpacking the built root filesystem)' })
   stream.pipe(tar.stdin!)
   stream.on('error', (error) => tar.stdin!.destroy(error))
-  return exitOf(tar, 'tar (unpacking the built root filesystem)').finally(() => signal?.removeEventListener('abort', abort))
+  return tarFailure(tar.done)
 }
 
-function exitOf(child: ReturnType<typeof spawn>, what: string): Promise<void> {
-  let errors = ''
-  child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-  return new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new BuildError('INVALID_IMAGE', `${what} failed: ${errors.trim() || `exit ${code}`}`))))
-  })
+/** A tar that failed: INVALID_IMAGE with what it said. */
+function tarFailure(done: Promise<unknown>): Promise<void> {
+  return done.then(
+    () => undefined,
+    (error: unknown) => {
+      if (!(error instanceof CommandError)) throw error
+      const said = error.output.stderr.trim()
+      throw new BuildError('INVALID_IMAGE', said ? `${error.command} failed: ${said}` : error.message)
+    },
+  )
 }

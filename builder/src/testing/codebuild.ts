@@ -20,12 +20,12 @@
  * not know (on-failure, run-as, reports, artifacts, cache …) are refused rather than ignored.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
+import { CommandError, runCommand } from '../util/process'
 import { S3RVER_CREDENTIALS, type TestS3 } from './s3'
 
 export const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
@@ -70,17 +70,17 @@ export async function runBuildspec(options: { buildspec: string; srcDir: string;
       continue
     }
     const exec = async (command: string, isFinally: boolean) => {
-      const exitCode = await new Promise<number>((resolve, reject) => {
-        const child = spawn(shell, ['-c', command], { cwd: options.srcDir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-        const take = (data: Buffer) => {
-          output += data.toString()
-          options.onOutput?.(data.toString())
-        }
-        child.stdout.on('data', take)
-        child.stderr.on('data', take)
-        child.on('error', reject)
-        child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
-      })
+      const take = (line: string) => {
+        output += `${line}\n`
+        options.onOutput?.(`${line}\n`)
+      }
+      const exitCode = await runCommand(shell, ['-c', command], { cwd: options.srcDir, env, onLine: take }).then(
+        () => 0,
+        (error: unknown) => {
+          if (!(error instanceof CommandError) || error.cause) throw error
+          return error.exitCode ?? 128
+        },
+      )
       run.commands.push({ command, exitCode, finally: isFinally })
       if (exitCode !== 0) {
         run.status = 'FAILED'
@@ -157,8 +157,7 @@ export async function startPipeline(options: { s3: TestS3; bucket: string; workD
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'build.zip' }))
       const zip = path.join(runDir, 'build.zip')
       await writeFile(zip, await object.Body!.transformToByteArray())
-      const unzip = spawnSync('unzip', ['-q', zip, '-d', srcDir], { encoding: 'utf8' })
-      if (unzip.status !== 0) throw new Error(`unzip failed: ${unzip.stderr}`)
+      await runCommand('unzip', ['-q', zip, '-d', srcDir])
       const env: NodeJS.ProcessEnv = {
         PATH: `${bin}:${process.env.PATH}`,
         HOME: process.env.HOME,

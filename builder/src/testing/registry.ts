@@ -1,9 +1,9 @@
 /** For tests: Debian's docker-registry on 127.0.0.1 (a loopback registry Docker pushes to without TLS). */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { startCommand } from '../util/process'
 import { findExecutable } from '../util/tools'
 
 export function registryUnavailableReason(): string | null {
@@ -21,13 +21,17 @@ export async function startRegistry(): Promise<TestRegistry> {
   const port = await freePort()
   const config = path.join(dir, 'config.yml')
   await writeFile(config, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`)
-  const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let log = ''
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  const { child, done } = startCommand('docker-registry', ['serve', config], { stdout: 'ignore' })
+  let exited = false
+  done.finally(() => (exited = true)).catch(() => {})
   const address = `127.0.0.1:${port}`
   for (let attempt = 0; ; attempt++) {
     if (await fetch(`http://${address}/v2/`).then((response) => response.ok, () => false)) break
-    if (attempt > 100 || child.exitCode !== null) throw new Error(`docker-registry did not start: ${log}`)
+    if (exited || attempt > 100) {
+      child.kill()
+      const why = await done.then(() => 'it exited', (error: Error) => error.message)
+      throw new Error(`docker-registry did not start: ${why}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return {

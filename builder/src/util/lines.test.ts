@@ -51,6 +51,15 @@ describe('forEachLine', () => {
     await new Promise((resolve) => stream.once('end', resolve))
     expect(lines).toEqual(['price 5€', 'end'])
   })
+
+  it('trims and skips blank lines for logs when asked', async () => {
+    const stream = new PassThrough()
+    const lines: string[] = []
+    forEachLine(stream, (line) => lines.push(line), { trim: true })
+    stream.end('  indented  \n\n \t\nlast \r\n')
+    await new Promise((resolve) => stream.once('end', resolve))
+    expect(lines).toEqual(['  indented', 'last'])
+  })
 })
 
 describe('LastLines', () => {

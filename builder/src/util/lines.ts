@@ -38,12 +38,21 @@ export class LineSplitter {
   }
 }
 
-/** Calls `onLine` for each line of `stream`, the last one also without a line end. */
-export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/**
+ * Calls `onLine` for each line of `stream`, the last one also without a line end. `trim`
+ * (for logs): trailing white space removed, blank lines skipped.
+ */
+export function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void, options: { trim?: boolean } = {}): void {
   const splitter = new LineSplitter()
+  const take = (lines: string[]) => {
+    for (const line of lines) {
+      if (!options.trim) onLine(line)
+      else if (line.trim()) onLine(line.trimEnd())
+    }
+  }
   stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => splitter.push(chunk).forEach((line) => onLine(line)))
-  stream.on('end', () => splitter.end().forEach((line) => onLine(line)))
+  stream.on('data', (chunk: string) => take(splitter.push(chunk)))
+  stream.on('end', () => take(splitter.end()))
 }
 
 /** The last `limit` lines pushed, for error messages. */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { formatBytes } from './bytes'
-import { LastLines, LineSplitter, splitLines } from './lines'
+import { forEachLine, LastLines, splitLines } from './lines'
 
 /** More collected stdout than this fails the command (it is meant for answers, not data). */
 const MAX_STDOUT = 64e6
@@ -84,6 +84,7 @@ export function startCommand(file: string, args: readonly string[], options: Com
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: options.processGroup ?? false,
+    windowsHide: true, // no console window flashing up behind the app
     stdio: [
       options.stdin === 'pipe' || options.input !== undefined ? 'pipe' : 'ignore',
       typeof stdoutMode === 'number' ? stdoutMode : stdoutMode === 'ignore' ? 'ignore' : 'pipe',
@@ -108,29 +109,23 @@ export function startCommand(file: string, args: readonly string[], options: Com
     child.kill('SIGKILL')
   }
 
-  const streamLines = (stream: Readable, name: 'stdout' | 'stderr') => {
-    const splitter = new LineSplitter()
-    const take = (lines: string[]) => {
-      for (const raw of lines) {
-        const line = raw.trimEnd()
-        if (!line) continue
+  const streamLines = (stream: Readable, name: 'stdout' | 'stderr') =>
+    forEachLine(
+      stream,
+      (line) => {
         tail.push(line)
         options.onLine!(line, name)
-      }
-    }
-    stream.on('data', (chunk: string) => take(splitter.push(chunk)))
-    stream.on('end', () => take(splitter.end()))
-  }
+      },
+      { trim: true },
+    )
 
   child.stderr!.setEncoding('utf8')
   if (options.onLine) streamLines(child.stderr!, 'stderr')
   child.stderr!.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_KEPT)
   })
-  if (stdoutMode === 'lines') {
-    child.stdout!.setEncoding('utf8')
-    streamLines(child.stdout!, 'stdout')
-  } else if (stdoutMode === 'collect') {
+  if (stdoutMode === 'lines') streamLines(child.stdout!, 'stdout')
+  else if (stdoutMode === 'collect') {
     child.stdout!.setEncoding('utf8')
     child.stdout!.on('data', (chunk: string) => {
       stdout += chunk
@@ -141,10 +136,9 @@ export function startCommand(file: string, args: readonly string[], options: Com
     })
   }
 
-  if (options.input !== undefined) {
-    child.stdin!.on('error', () => {}) // a program that exits early closes its stdin: its exit code tells
-    child.stdin!.end(options.input)
-  }
+  // A program that exits early closes its stdin (EPIPE on the caller's writes): its exit code tells.
+  child.stdin?.on('error', () => {})
+  if (options.input !== undefined) child.stdin!.end(options.input)
 
   const onAbort = () => {
     cancelled = true

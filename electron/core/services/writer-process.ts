@@ -3,7 +3,7 @@
  * holds the socket and a one-time token file (0600) the writer reads and deletes, so no
  * secret appears on a command line. Raw disks need root on Linux: pkexec asks for it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
@@ -11,6 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { CommandError, startCommand } from '../../../builder/src/util/process'
 import { findExecutable } from '../../../builder/src/util/tools'
 import { OrchardError } from '@common/errors'
 import { FromWriter, type ToWriter } from '@common/writer-wire'
@@ -54,17 +55,21 @@ export async function startWriter(writer: WriterCommand, needsRawDisks: boolean)
   }
 
   const { command, args } = await elevated(writer, needsRawDisks)
-  const child = spawn(command, [...args, socketPath, tokenFile], { env: { ...process.env, ...writer.env }, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal, stderr: stderr.trim() })),
+  const writerRun = startCommand(command, [...args, socketPath, tokenFile], { env: { ...process.env, ...writer.env }, stdout: 'ignore' })
+  const child = writerRun.child
+  const lastOf = (stderr: string) => stderr.slice(-4000).trim()
+  const exited: WriterConnection['exited'] = writerRun.done.then(
+    ({ stderr }) => ({ code: 0, signal: null, stderr: lastOf(stderr) }),
+    (error: unknown) =>
+      error instanceof CommandError
+        ? { code: error.exitCode, signal: error.signal, stderr: lastOf(error.output.stderr) }
+        : { code: null, signal: null, stderr: (error as Error).message },
   )
   exited.finally(cleanup)
 
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const timer = setTimeout(() => reject(new OrchardError('UNAVAILABLE', 'The writer process did not connect in time')), CONNECT_TIMEOUT_MS)
-    void exited.then(({ code }) => reject(new OrchardError('UNAVAILABLE', `The writer process ended before connecting (exit ${code}): ${stderr.trim()}`)))
+    void exited.then(({ code, stderr }) => reject(new OrchardError('UNAVAILABLE', `The writer process ended before connecting (exit ${code}): ${stderr}`)))
     server.on('connection', (candidate) => {
       candidate.on('error', () => candidate.destroy()) // a peer that resets must not take core down
       const lines = createInterface({ input: candidate })

@@ -1,5 +1,5 @@
 /** Small facts about the host, found by looking (never assumed from the platform name). */
-import { execFile } from 'node:child_process'
+import { CommandError, runCommand as run } from '../../../builder/src/util/process'
 
 export interface CommandResult {
   code: number | null
@@ -7,14 +7,14 @@ export interface CommandResult {
   stderr: string
 }
 
-/** Runs a command and reports how it ended; never throws (a missing binary is code null). */
-export function runCommand(file: string, args: string[], timeoutMs = 10_000): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) })
-    })
-  })
+/** Runs a command and reports how it ended; never throws (a missing binary, or one out of time, is code null). */
+export async function runCommand(file: string, args: string[], timeoutMs = 10_000): Promise<CommandResult> {
+  try {
+    return { code: 0, ...(await run(file, args, { signal: AbortSignal.timeout(timeoutMs) })) }
+  } catch (error) {
+    if (error instanceof CommandError) return { code: error.exitCode, ...error.output }
+    return { code: null, stdout: '', stderr: (error as Error).message }
+  }
 }
 
 export { findExecutable } from '../../../builder/src/util/tools'

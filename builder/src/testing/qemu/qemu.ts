@@ -6,13 +6,13 @@
  * The image file itself is the guest's disk, so what the guest wrote (startup-scripts logs, moved
  * scripts) can be inspected afterwards: booting changes it. Copy it first when that matters.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { withFat, type FatFs } from '../../image/fat'
 import { withImage } from '../../image/open'
+import { CommandError, startCommand } from '../../util/process'
 import { findExecutable } from '../../util/tools'
 
 export type BootMachine = 'virt' | 'raspi3b'
@@ -172,7 +172,7 @@ export async function bootImage(options: BootOptions): Promise<BootResult> {
   }
 }
 
-function runQemu(qemu: string, args: string[], options: BootOptions): Promise<BootResult> {
+async function runQemu(qemu: string, args: string[], options: BootOptions): Promise<BootResult> {
   const started = Date.now()
   const lines: string[] = []
   // Opened before QEMU starts, so a bad path fails the call instead of crashing the process later.
@@ -180,53 +180,40 @@ function runQemu(qemu: string, args: string[], options: BootOptions): Promise<Bo
   let poweredOff = false
   let rebooted = false
   let timedOut = false
-  return new Promise((resolve, reject) => {
-    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    const stop = (): void => {
-      child.kill('SIGTERM')
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
-    }
-    const timer = setTimeout(() => {
-      timedOut = true
-      stop()
-    }, options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS)
-    let graceTimer: NodeJS.Timeout | undefined
-    const onLine = (raw: string, prefix = ''): void => {
-      const line = prefix + raw.replace(ESCAPES, '').trimEnd()
-      lines.push(line)
-      logFile?.write(`${line}\n`)
-      options.onLine?.(line)
-      if (prefix) return
-      if (/reboot: Power down/.test(line)) poweredOff = true
-      if (/reboot: Restarting system/.test(line)) rebooted = true
-      if ((poweredOff || rebooted) && !graceTimer) graceTimer = setTimeout(stop, POWER_DOWN_GRACE_MS)
-    }
-    splitLines(child.stdout, (line) => onLine(line))
-    splitLines(child.stderr, (line) => onLine(line, '[qemu] '))
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      reject(new Error(`cannot run ${QEMU}: ${error.message}`))
-    })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      clearTimeout(graceTimer)
-      const result = { log: lines.join('\n'), poweredOff, rebooted, timedOut, exitCode: code, seconds: (Date.now() - started) / 1000 }
-      if (logFile) logFile.end(() => resolve(result))
-      else resolve(result)
-    })
-  })
-}
-
-/** Calls `onLine` per line (LF or CRLF), the last one also without a line end. */
-function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let pending = ''
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    const parts = (pending + chunk).split('\n')
-    pending = parts.pop() ?? ''
-    for (const part of parts) onLine(part.replace(/\r+$/, ''))
-  })
-  stream.on('end', () => {
-    if (pending) onLine(pending.replace(/\r+$/, ''))
-  })
+  let graceTimer: NodeJS.Timeout | undefined
+  const onLine = (raw: string, prefix: string): void => {
+    const line = prefix + raw.replace(ESCAPES, '').trimEnd()
+    lines.push(line)
+    logFile?.write(`${line}\n`)
+    options.onLine?.(line)
+    if (prefix) return
+    if (/reboot: Power down/.test(line)) poweredOff = true
+    if (/reboot: Restarting system/.test(line)) rebooted = true
+    if ((poweredOff || rebooted) && !graceTimer) graceTimer = setTimeout(stop, POWER_DOWN_GRACE_MS)
+  }
+  const { child, done } = startCommand(qemu, args, { onLine: (line, stream) => onLine(line, stream === 'stderr' ? '[qemu] ' : '') })
+  function stop(): void {
+    child.kill('SIGTERM')
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+  }
+  const timer = setTimeout(() => {
+    timedOut = true
+    stop()
+  }, options.timeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS)
+  let exitCode: number | null
+  try {
+    // A powered-off or stopped guest is a result, whatever QEMU's exit says.
+    exitCode = await done.then(
+      () => 0,
+      (error: unknown) => {
+        if (!(error instanceof CommandError) || error.cause) throw new Error(`cannot run ${QEMU}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`)
+        return error.exitCode
+      },
+    )
+  } finally {
+    clearTimeout(timer)
+    clearTimeout(graceTimer)
+    await new Promise<void>((resolve) => (logFile ? logFile.end(() => resolve()) : resolve()))
+  }
+  return { log: lines.join('\n'), poweredOff, rebooted, timedOut, exitCode, seconds: (Date.now() - started) / 1000 }
 }
