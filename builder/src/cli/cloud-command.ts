@@ -82,7 +82,7 @@ type S3 = Awaited<ReturnType<typeof s3For>>
 
 /** Follows a build's status objects to the end; returns the final status. */
 async function follow(client: S3, bucket: string, id: string, reporter: Reporter, signal: AbortSignal) {
-  const { followStatus } = await import('../cloud/status')
+  const { followStatus } = await import('../cloud/client/follow-status')
   let shown = 0
   let last: Awaited<ReturnType<typeof import('../cloud/status').readStatus>> = null
   let previousLines: string[] = []
@@ -227,7 +227,7 @@ export function registerCloudCommand(program: Command): void {
     run<BucketOptions>(async (options, reporter) => {
       const bucket = await bucketFor(options)
       const client = await s3For(options)
-      const { listBuilds } = await import('../cloud/status')
+      const { listBuilds } = await import('../cloud/client/list-builds')
       const builds = await listBuilds({ client, bucket })
       reporter.result({ bucket, builds }, () =>
         builds.length

@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startS3, type TestS3 } from '../testing/s3'
 import { downloadVerified } from './client/download/download'
 import { createS3Client } from './s3'
-import { listBuilds, readStatus } from './status'
+import { listBuilds } from './client/list-builds'
+import { readStatus } from './status'
 
 let s3: TestS3
 let dir: string

@@ -2,7 +2,10 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startS3, type TestS3 } from '../testing/s3'
-import { followStatus, listBuilds, readStatus, statusKey, writeStatus, type BuildStatus } from './status'
+import { statusKey } from './build-keys'
+import { followStatus } from './client/follow-status'
+import { listBuilds } from './client/list-builds'
+import { readStatus, writeStatus, type BuildStatus } from './status'
 
 let s3: TestS3
 let client: S3Client

@@ -4,7 +4,7 @@
  * recipe's fingerprint, the redacted status/log the cloud publishes). Used by
  * features/secrets.test.ts, and proven by a deliberately leaky feature there.
  */
-import { redactText } from '../cloud/status'
+import { redactText } from '../cloud/redact'
 import { nativeBootFiles } from '../customize/boot-files'
 import { buildInfoText, describeCustomizations } from '../customize/buildinfo'
 import { firstRunScript } from '../customize/first-run'

@@ -12,7 +12,7 @@ import { sealRecipe } from '../../recipe/secrets'
 import { BuildError } from '../../util/errors'
 import { BUILDER_VERSION } from '../../util/version'
 import { MANIFEST_ENTRY, RECIPE_ENTRY, type BuildManifest } from '../build-zip'
-import { checkBuildId } from '../status'
+import { checkBuildId } from '../build-keys'
 import { ZipWriter } from '../zip'
 import { BUILDER_TARBALL_ENTRY, BUILDSPEC_ENTRY, BUILDSPEC_FILE, packBuilderTarball } from './builder-tarball'
 

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { BuildError } from '../../util/errors'
 import { downloadVerified, type DownloadProgress, type DownloadResult } from './download/download'
 import { s3Call } from '../s3'
-import { buildPrefix, checkBuildId, outputKeys } from '../status'
+import { buildPrefix, checkBuildId, outputKeys } from '../build-keys'
 
 export interface BuildOutputs {
   id: string

@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { BuildError } from '../../util/errors'
 import { s3Call } from '../s3'
-import { buildPrefix, checkBuildId, writeStatus } from '../status'
+import { buildPrefix, checkBuildId } from '../build-keys'
+import { writeStatus } from '../status'
 import type { PackedBuild } from './pack-build-zip'
 
 /** The pipeline's trigger object. */

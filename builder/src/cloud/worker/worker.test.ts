@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { BuildError } from '../../util/errors'
 import { imageName } from '../client/results'
-import { outputKeys, redactText } from '../status'
+import { outputKeys } from '../build-keys'
+import { redactText } from '../redact'
 import { secretValues } from '../../recipe/secrets'
 import { ecrTag, errorLine, overallPercent, resolveBuildId, StatusThrottle } from './worker'
 

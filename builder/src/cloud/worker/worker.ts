@@ -32,7 +32,9 @@ import { secretValues } from '../../recipe/secrets'
 import { MANIFEST_ENTRY } from '../build-zip'
 import { checkBuildFolder } from './check-build-folder'
 import { createS3Client, s3Call } from '../s3'
-import { buildPrefix, checkBuildId, outputKeys, readStatus, redactLines, redactText, writeStatus, type BuildStatus } from '../status'
+import { buildPrefix, checkBuildId, outputKeys } from '../build-keys'
+import { redactLines, redactText } from '../redact'
+import { readStatus, writeStatus, type BuildStatus } from '../status'
 
 export type WorkerPhase = 'setup' | BuildPhase | 'upload'
 
