@@ -14,6 +14,7 @@ import path from 'node:path'
 import { multiWrite, sourceDestination } from 'etcher-sdk'
 import { testFixture } from '../../builder/src/testing/test-fixture'
 import { flashImage } from '../../builder/src/flash/write'
+import { imageSize } from '../../builder/src/source/image-size'
 import { formatBytes } from '../../builder/src/util/bytes'
 import { cacheDir } from '../../builder/src/util/paths'
 import { extractPartition, sfdiskTable } from '../../builder/src/testing/disk-tools'
@@ -62,7 +63,7 @@ function bytesInUse(raw: string): number {
 }
 
 try {
-  const rawSize = Number(execFileSync('xz', ['--robot', '--list', image], { encoding: 'utf8' }).split('\n').find((l) => l.startsWith('totals'))!.split('\t')[4])
+  const rawSize = (await imageSize(image))!
   console.log(`image: ${image} (${formatBytes(rawSize)} uncompressed) → ${DESTINATIONS} destinations`)
 
   const ours = await timed('ours', () => flashImage({ image, targets: outputs('ours').map((p) => ({ kind: 'file', path: p })), recordsFile: path.join(dir, 'records.jsonl') }))

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import dockerignore from '@balena/dockerignore'
 import { pack as tarPack, type Pack } from 'tar-stream'
+import { splitLines } from '../util/lines'
 
 /**
  * A `.dockerignore`: which files leave the context (by @balena/dockerignore, a port of
@@ -22,8 +23,7 @@ export class DockerIgnore {
 
   constructor(text: string) {
     this.rules = dockerignore({ ignorecase: false }).add(text)
-    this.exceptions = text
-      .split(/\r?\n/)
+    this.exceptions = splitLines(text)
       .map((line) => line.trim())
       .filter((line) => line.startsWith('!'))
       .map((line) => path.posix.normalize(line.slice(1).trim()).replace(/^\/+/, '').replace(/\/+$/, '').split('/'))

@@ -17,7 +17,7 @@ import { TAR_FLAGS, withRootMounted } from '../assemble/repack'
 import { BuildError } from '../util/errors'
 import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from '../util/docker-daemon'
-import { LastLines, LineSplitter } from '../util/lines'
+import { LastLines, LineSplitter, splitLines } from '../util/lines'
 import { CommandError, startCommand } from '../util/process'
 import { generateDockerfile, STEP_MARKER } from './dockerfile'
 import type { StepPlan } from './plan'
@@ -171,7 +171,7 @@ async function buildImage(docker: Docker, base: string, tag: string, options: Do
 /** The Dockerfile's folder as a build context (honoring its .dockerignore), left open for the generated Dockerfile. */
 async function folderContext(dir: string): Promise<Pack> {
   const rules = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '')
-  const ignored = ignore().add(rules.split(/\r?\n/))
+  const ignored = ignore().add(splitLines(rules))
   const context = tarPack()
   for (const name of (await readdir(dir, { recursive: true })).sort()) {
     if (ignored.ignores(name)) continue

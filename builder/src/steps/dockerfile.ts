@@ -7,6 +7,7 @@
  */
 import { quote } from '../customize/shell'
 import { BuildError } from '../util/errors'
+import { splitLines } from '../util/lines'
 import { STEP_ENV, type StepPlan } from './plan'
 
 /** Printed before each step of the plan's RUN: `::orchard-step::<index into GeneratedDockerfile.planSteps>`. */
@@ -66,7 +67,7 @@ export function generateDockerfile(baseImage: string, plan: StepPlan, userDocker
 export function dockerfileInstructions(text: string): string[] {
   const instructions: string[] = []
   let current = ''
-  for (const raw of text.split(/\r?\n/)) {
+  for (const raw of splitLines(text)) {
     const line = raw.trim()
     if (!current && (line === '' || line.startsWith('#'))) continue
     if (current && line.startsWith('#')) continue // comments inside a continued instruction

@@ -12,6 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { withFat, type FatFs } from '../../image/fat'
 import { withImage } from '../../image/open'
+import { splitLines } from '../../util/lines'
 import { CommandError, startCommand } from '../../util/process'
 import { findExecutable } from '../../util/tools'
 
@@ -69,7 +70,7 @@ export interface BootFiles {
 export function bootConfig(config: string): { kernel: string; initramfs: string | null; dtb: string; cmdline: string } {
   const settings: string[] = []
   let applies = true
-  for (const raw of config.split(/\r?\n/)) {
+  for (const raw of splitLines(config)) {
     const line = raw.replace(/#.*/, '').trim()
     const filter = /^\[(.*)\]$/.exec(line)?.[1]
     if (filter !== undefined) applies = filter === 'all' || filter === 'pi3'
