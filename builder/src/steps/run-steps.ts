@@ -4,24 +4,13 @@
  * after the plan) or the chroot executor (qemu-user, step by step).
  */
 import { extractRoot } from '../assemble/repack'
-import type { Partition } from '../image/partitions'
 import { withChroot } from './chroot-executor'
-import { runInDocker } from './docker-executor'
-import type { StepPlan } from './plan'
+import { runInDocker, type DockerRunOptions } from './docker-executor'
 
-export interface RunStepsOptions {
+export interface RunStepsOptions extends Omit<DockerRunOptions, 'source' | 'sourceSha256'> {
   executor: 'chroot' | 'docker'
   source: { image: string; sha256: string }
-  rootPartition: Partition
   arch: 'arm64' | 'armhf'
-  plan: StepPlan
-  /** The recipe's own Dockerfile (docker executor only). */
-  dockerfile?: string
-  /** An empty folder that receives the built root fs. */
-  rootDir: string
-  onStep: (name: string) => void
-  onLine: (step: string, line: string) => void
-  signal?: AbortSignal
 }
 
 export async function runSteps({ executor, source, rootPartition, arch, plan, dockerfile, rootDir, onStep, onLine, signal }: RunStepsOptions): Promise<void> {

@@ -30,8 +30,8 @@ interface FieldProps {
   nested?: boolean
 }
 
-/** Label, control and the field's problems, wired for assistive technology. */
-function Field({ id, label, hint, errors, children }: { id: string; label: string; hint?: string; errors: string[]; children: ReactNode }) {
+/** Label, control and the field's problems, wired for assistive technology (custom controls use it too). */
+export function Field({ id, label, hint, errors, children }: { id: string; label: string; hint?: string; errors: string[]; children: ReactNode }) {
   return (
     <div className={errors.length ? 'field invalid' : 'field'}>
       <label htmlFor={id}>{label}</label>
@@ -50,7 +50,7 @@ function Field({ id, label, hint, errors, children }: { id: string; label: strin
   )
 }
 
-const describedBy = (id: string, hint?: string, errors: string[] = []) =>
+export const describedBy = (id: string, hint?: string, errors: string[] = []) =>
   [errors.length ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined
 
 export function TextField({ path, label, hint, nested, type = 'text', placeholder, onChange }: FieldProps & { type?: string; placeholder?: string; onChange?: (value: string) => void }) {

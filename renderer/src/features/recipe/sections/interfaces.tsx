@@ -1,7 +1,7 @@
 /** Raspberry Pi interfaces: each one on, off, or left as the image has it (a tri-state, so not a checkbox). */
 import { useId } from 'react'
 import { getAt } from '../draft'
-import { useForm } from '../form'
+import { describedBy, Field, useForm } from '../form'
 
 const INTERFACES = [
   { key: 'i2c', label: 'I2C' },
@@ -23,19 +23,13 @@ function InterfaceChoice({ name, label }: { name: string; label: string }) {
     form.set('interfaces', Object.values(next).some((setting) => setting !== undefined) ? next : undefined)
   }
   return (
-    <div className={errors.length ? 'field invalid' : 'field'}>
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value === undefined ? '' : value ? 'on' : 'off'} onChange={(event) => choose(event.target.value)} aria-invalid={errors.length > 0} aria-describedby={errors.length ? `${id}-error` : undefined}>
+    <Field id={id} label={label} errors={errors}>
+      <select id={id} value={value === undefined ? '' : value ? 'on' : 'off'} onChange={(event) => choose(event.target.value)} aria-invalid={errors.length > 0} aria-describedby={describedBy(id, undefined, errors)}>
         <option value="">as the image has it</option>
         <option value="on">on</option>
         <option value="off">off</option>
       </select>
-      {errors.length > 0 && (
-        <p id={`${id}-error`} className="field-error">
-          {errors.join('; ')}
-        </p>
-      )}
-    </div>
+    </Field>
   )
 }
 
