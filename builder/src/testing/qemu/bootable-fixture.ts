@@ -4,7 +4,7 @@
  * cmdline.txt on the first PL011 UART. The root fs is the fixture's, unchanged: with the vfat and ext4
  * modules loaded by the initramfs it reaches multi-user.target as it is. Cached per content key.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -14,7 +14,8 @@ import { withImage } from '../../image/open'
 import { fixtureKey } from '../../fixture/cache'
 import { ensureFixture } from '../../fixture/fixture'
 import { cacheDir } from '../../util/paths'
-import { ensureBootKit, removeStaleTemps, type BootKit } from './boot-kit/kit'
+import { removeStaleTemps, tempName } from '../../util/temp'
+import { ensureBootKit, type BootKit } from './boot-kit/kit'
 
 export type BootableArch = 'arm64'
 
@@ -93,7 +94,7 @@ async function build(arch: BootableArch, kit: BootKit, target: string, cache: st
   const fixture = await ensureFixture({ arch, cacheDir: cache, onProgress: progress })
   const dir = path.dirname(target)
   await removeStaleTemps(dir, '.tmp-bootable-')
-  const temp = path.join(dir, `.tmp-bootable-${arch}-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const temp = path.join(dir, tempName(`.tmp-bootable-${arch}-`))
   const started = Date.now()
   try {
     await fsp.copyFile(fixture.path, temp, fs.constants.COPYFILE_FICLONE)

@@ -8,11 +8,10 @@
  * The kit is cached under <cache>/boot/, and the versions picked first are pinned (arm64.json) so later
  * runs need no network and keep the same kernel; `refresh` picks the newest again.
  */
-import { randomBytes } from 'node:crypto'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { cacheDir } from '../../../util/paths'
-import { processAlive } from '../../../util/tools'
+import { removeStaleTemps, tempName } from '../../../util/temp'
 import { runTool } from './host-tools'
 import { buildInitramfs, INITRAMFS_MODULES, INITRAMFS_VERSION } from './initramfs'
 import { resolveModules } from './modules'
@@ -49,21 +48,10 @@ const safe = (text: string): string => text.replace(/[^A-Za-z0-9.+-]/g, '_')
 const kitDir = (cache: string, pin: Pin): string =>
   path.join(kitRoot(cache), `arm64-${safe(pin.kernelVersion)}-busybox-${safe(pin.busyboxVersion)}-i${INITRAMFS_VERSION}`)
 
-/**
- * Removes `<prefix>…-<pid>-<hex>` entries in `dir` left by killed processes (an unpacked kernel is 300 MB).
- * Only our own prefixes: the fixture's temp dirs may still have /proc mounted inside.
- */
-export async function removeStaleTemps(dir: string, prefix: string): Promise<void> {
-  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
-    if (!name.startsWith(prefix)) continue
-    const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(name)?.[1] ?? Number.NaN)
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await fsp.rm(path.join(dir, name), { recursive: true, force: true })
-  }
-}
-
 async function buildKit(cache: string, { pin, kernelDeb, busyboxDeb }: KitInputs, target: string, progress: (line: string) => void) {
+  // An unpacked kernel is 300 MB: a killed run's is removed here.
   await removeStaleTemps(kitRoot(cache), '.tmp-kit-')
-  const temp = path.join(kitRoot(cache), `.tmp-kit-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const temp = path.join(kitRoot(cache), tempName('.tmp-kit-'))
   try {
     const unpacked = path.join(temp, 'unpacked')
     const out = path.join(temp, 'kit')

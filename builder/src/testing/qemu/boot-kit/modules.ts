@@ -1,6 +1,7 @@
 /** Kernel module dependencies from each module's .modinfo (what depmod would compute), in load order. */
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { splitLines } from '../../../util/lines'
 
 /** A module to load: its name (underscores) and its .ko file. */
 export interface ModuleFile {
@@ -47,7 +48,7 @@ async function walk(dir: string, found: string[] = []): Promise<string[]> {
 export async function resolveModules(modulesDir: string, wanted: readonly string[]): Promise<ModuleFile[]> {
   const files = new Map((await walk(path.join(modulesDir, 'kernel'))).map((file) => [moduleName(file), file]))
   const builtin = new Set(
-    (await fsp.readFile(path.join(modulesDir, 'modules.builtin'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(moduleName),
+    splitLines(await fsp.readFile(path.join(modulesDir, 'modules.builtin'), 'utf8').catch(() => '')).filter(Boolean).map(moduleName),
   )
   const order: ModuleFile[] = []
   const visiting = new Set<string>()

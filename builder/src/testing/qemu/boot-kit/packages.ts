@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { splitLines } from '../../../util/lines'
 import { findExecutable } from '../../../util/tools'
 import { KIT_TOOLS, runTool } from './host-tools'
 import { KEYRING, PrivateApt, SUITE } from './private-apt'
@@ -102,7 +103,7 @@ export async function ensurePackages(
   }
   // The archive keeps only current versions: a pinned one that is gone gives way to the newest.
   const pinned = pin && (await download(pin).then(() => pin, (error: Error) => {
-    progress(`pinned versions unavailable (${error.message.split('\n').pop()}), taking the newest`)
+    progress(`pinned versions unavailable (${splitLines(error.message).at(-1)}), taking the newest`)
     return null
   }))
   const chosen = pinned ?? (await resolveNewest(apt))
