@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { features, FEATURES, type FeatureShape, type SealedParts, type SystemShape } from '../features/registry'
+import { ImageArch } from '../vocabulary'
 import { RecipePath } from './fields'
 
 const SHA256 = z.string().regex(/^[a-f0-9]{64}$/i, 'must be 64 hexadecimal characters (a SHA256)')
@@ -21,7 +22,7 @@ const BASE = {
     })
     .strict()
     .refine((source) => Boolean(source.url) !== Boolean(source.path), { message: 'give exactly one of url or path', path: ['url'] }),
-  arch: z.enum(['arm64', 'armhf']),
+  arch: ImageArch,
 }
 
 const OUTPUTS = {

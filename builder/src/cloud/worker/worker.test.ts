@@ -14,7 +14,7 @@ describe('the cloud worker, its pure parts', () => {
     expect(overallPercent('upload', 2)).toBe(99)
     expect(overallPercent('upload', Number.NaN)).toBe(93)
     expect(overallPercent('unknown-phase', 0.5)).toBe(0)
-    const order = ['setup', 'source', 'steps', 'customize', 'write', 'docker-image', 'compress', 'upload']
+    const order = ['setup', 'source', 'steps', 'customize', 'write', 'compress', 'docker-image', 'upload']
     for (let i = 1; i < order.length; i++) expect(overallPercent(order[i]!, 0)).toBeGreaterThanOrEqual(overallPercent(order[i - 1]!, 1))
   })
 

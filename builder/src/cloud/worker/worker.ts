@@ -38,15 +38,15 @@ import { readStatus, writeStatus, type BuildStatus } from '../status'
 
 export type WorkerPhase = 'setup' | BuildPhase | 'upload'
 
-/** Where each phase sits in the overall percent: [start, end). */
+/** Where each phase sits in the overall percent: [start, end), in the order buildImage runs them. */
 const PHASE_RANGES: Record<WorkerPhase, [number, number]> = {
   setup: [0, 2],
   source: [2, 30],
   steps: [30, 60],
   customize: [60, 65],
   write: [65, 80],
-  'docker-image': [80, 85],
-  compress: [85, 93],
+  compress: [80, 88],
+  'docker-image': [88, 93],
   upload: [93, 99],
   done: [99, 99],
 }
