@@ -1,3 +1,4 @@
+/** The template loader: every short-form tag becomes its long-form intrinsic. */
 import { describe, expect, it } from 'vitest'
 import { parseTemplate } from './parse'
 

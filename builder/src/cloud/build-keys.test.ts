@@ -1,3 +1,4 @@
+/** Build ids: only what is safe as one S3 key segment. */
 import { describe, expect, it } from 'vitest'
 import { checkBuildId } from './build-keys'
 

@@ -1,3 +1,4 @@
+/** Redaction: secrets, crypt hashes and PSKs out, the last lines kept and cut to length. */
 import { describe, expect, it } from 'vitest'
 import { redactLines, STATUS_LINE_LENGTH, STATUS_LINES } from './redact'
 

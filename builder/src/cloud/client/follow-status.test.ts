@@ -1,3 +1,4 @@
+/** Following a status: the poll interval backs off and starts over. */
 import { describe, expect, it } from 'vitest'
 import { nextInterval } from './follow-status'
 

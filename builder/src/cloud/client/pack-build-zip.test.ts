@@ -1,3 +1,4 @@
+/** Packing's pure parts: build ids, zip paths, the sealed recipe's data. */
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { sealRecipe } from '../../recipe/secrets'

@@ -1,3 +1,4 @@
+/** The download's pure parts: part planning, checksum files, the speed meter. */
 import { describe, expect, it } from 'vitest'
 import { parseChecksumFile } from './object-facts'
 import { planParts } from './parts'
