@@ -9,7 +9,7 @@ import path from 'node:path'
 import { z } from 'zod'
 
 /** How often the resume state is saved (after flushing the data it vouches for). */
-export const SAVE_INTERVAL_MS = 5000
+const SAVE_INTERVAL_MS = 5000
 
 const StateSchema = z.object({
   format: z.literal(1),
