@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { readFile } from 'node:fs/promises'
 import { withCard, type CardEntry } from '../flash/card'
+import { formatBytes } from '../util/bytes'
 import { BuildError } from '../util/errors'
 import { createReporter, exitCodeFor } from './output'
 
@@ -47,7 +48,7 @@ export function registerCardCommand(program: Command): void {
       run(options, async (reporter) => {
         const content = options.from === undefined ? await readStdin() : await readLocal(options.from)
         await withCard(target, 'write', (c) => c.write(path, content))
-        reporter.result({ path, bytes: content.length }, () => `Wrote ${content.length} bytes to ${path}`)
+        reporter.result({ path, bytes: content.length }, () => `Wrote ${formatBytes(content.length)} to ${path}`)
       }),
     )
 

@@ -7,6 +7,7 @@ import { buildImage } from '../pipeline/build'
 import { makeFixture } from '../fixture/fixture'
 import { inspectImage } from '../image/inspect'
 import { loadRecipe } from '../recipe/load'
+import { formatBytes } from '../util/bytes'
 import { createReporter, exitCodeFor } from './output'
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../examples/demo', import.meta.url))
@@ -49,7 +50,7 @@ export function registerDemoCommand(program: Command): void {
             'Customizations:',
             ...result.buildInfo.customizations.map((line) => `  - ${line}`),
             'Boot partition startup-scripts:',
-            ...(report.startupScripts ?? []).filter((entry) => !entry.isDirectory).map((entry) => `  ${entry.path} (${entry.size} bytes)`),
+            ...(report.startupScripts ?? []).filter((entry) => !entry.isDirectory).map((entry) => `  ${entry.path} (${formatBytes(entry.size)})`),
             `Look inside: npx orchard inspect ${path.relative(process.cwd(), result.image)}`,
           ].join('\n'),
         )

@@ -31,7 +31,7 @@ function describe(report: ImageReport): string {
     `Release: ${release.release} (${release.arch}), boot mounted at ${release.bootMount}, ${release.init}, network ${release.network}` +
       `${release.cloudInit ? ', cloud-init' : ''}${release.userconfWizard ? ', first-boot user wizard' : ''}`,
     report.startupScripts ? 'startup-scripts:' : 'startup-scripts: not installed',
-    ...(report.startupScripts ?? []).map((entry) => `  ${entry.path}${entry.isDirectory ? '/' : ` (${entry.size} bytes)`}`),
+    ...(report.startupScripts ?? []).map((entry) => `  ${entry.path}${entry.isDirectory ? '/' : ` (${formatBytes(entry.size)})`}`),
   ]
   if (report.buildInfo) {
     const info = report.buildInfo

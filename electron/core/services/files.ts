@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { formatBytes } from '../../../builder/src/util/bytes'
 import { sha256File } from '../../../builder/src/util/hash'
 import type { Output } from '@common/contract'
 import { OrchardError } from '@common/errors'
@@ -23,7 +24,7 @@ const TEXT_LIMIT = 16 * 1024 * 1024 // CSVs and scripts: a bigger file was picke
 
 export async function readText(file: string): Promise<Output<'files.readText'>> {
   const { full, bytes } = await regularFile(file)
-  if (bytes > TEXT_LIMIT) throw new OrchardError('INVALID_INPUT', `${full} is ${bytes} bytes: too big for a text file here`)
+  if (bytes > TEXT_LIMIT) throw new OrchardError('INVALID_INPUT', `${full} is ${formatBytes(bytes)}: too big for a text file here`)
   return { path: full, content: await readFile(full, 'utf8') }
 }
 
