@@ -3,6 +3,7 @@ import { app, BrowserWindow, ipcMain, session } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createCore } from '../core'
+import { packagedWriterCommand } from '../core/services/packaged-writer'
 import { registerDesktop } from './desktop'
 import { createSenderCheck, registerIpc } from './ipc'
 import { createMainWindow, rendererUrl } from './window'
@@ -17,7 +18,10 @@ void app.whenReady().then(() => {
 
   const core = createCore({
     runtime: { name: app.getName(), version: app.getVersion(), runtime: 'electron' },
-    writer: { command: process.execPath, args: [path.join(here, 'writer.js')], env: { ELECTRON_RUN_AS_NODE: '1' } },
+    // Packaged: the launcher pkexec knows on Linux, Electron's Node on the entry elsewhere.
+    writer: app.isPackaged
+      ? packagedWriterCommand({ platform: process.platform, resourcesPath: process.resourcesPath, execPath: process.execPath })
+      : { command: process.execPath, args: [path.join(here, 'writer.js')], env: { ELECTRON_RUN_AS_NODE: '1' } },
   })
   const appOrigin = rendererUrl ? new URL(rendererUrl).origin : 'file://'
   const isTrustedSender = createSenderCheck(() => BrowserWindow.getAllWindows().map((window) => window.webContents.id), appOrigin)
