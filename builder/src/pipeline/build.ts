@@ -3,9 +3,8 @@
  * Outputs are written as temp files and renamed into place only when complete, so a
  * failed or cancelled build leaves no partial image behind.
  */
-import { randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { chrootUnavailableReason } from '../steps/chroot-executor'
 import { stepPlan } from '../steps/plan'
@@ -20,7 +19,9 @@ import { recipeHash, type LoadedRecipe } from '../recipe/load'
 import { armWork, type SealedRecipe } from '../recipe/schema'
 import { writeDockerImage, type DockerImageResult } from '../output/docker-image'
 import { compressXz, writeImage } from '../output/write-image'
+import { formatBytes } from '../util/bytes'
 import { cacheDir } from '../util/paths'
+import { removeStaleTemps, removeTree, tempName } from '../util/temp'
 import { resolveSource } from '../source/resolve'
 import { BUILDER_VERSION } from '../util/version'
 import type { BuildMode, BuildProgress } from '../vocabulary'
@@ -65,9 +66,14 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
 
   const sealed = sealRecipe(recipe)
   const names = outputNames(outDir, recipe.name)
-  const temp = `${names.image}.${randomUUID()}.partial`
+  // A killed build's leftovers (images are GBs) go before this one adds its own.
+  const cache = options.cache ?? cacheDir()
+  for (const prefix of [`${recipe.name}.img.`, `${recipe.name}.img.xz.`]) await removeStaleTemps(outDir, prefix, { suffix: '.partial' })
+  if (mode !== 'quick') await removeStaleTemps(cache, 'full-build-')
+  const temp = path.join(outDir, tempName(`${recipe.name}.img.`, '.partial'))
   const created: string[] = [temp]
-  const workDir = mode !== 'quick' ? await mkdtemp(path.join(options.cache ?? cacheDir(), 'full-build-')) : null
+  const workDir = mode !== 'quick' ? path.join(cache, tempName('full-build-')) : null
+  if (workDir) await mkdir(workDir, { recursive: true })
   try {
     const base = workDir && mode !== 'quick' ? await runArmWork(mode, sealed, baseDir, source, workDir, report, options.signal) : source.image
     const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
@@ -98,7 +104,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
     let compressed: string | null = null
     if (recipe.outputs.image.compress === 'xz') {
       report({ phase: 'compress', message: 'compressing with xz' })
-      const tempXz = `${names.compressed}.${randomUUID()}.partial`
+      const tempXz = path.join(outDir, tempName(`${recipe.name}.img.xz.`, '.partial'))
       created.push(tempXz)
       await compressXz(temp, tempXz)
       compressed = names.compressed
@@ -114,7 +120,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
         buildInfo,
         onProgress: (message) => report({ phase: 'docker-image', message }),
       })
-      report({ phase: 'docker-image', message: `Docker image ${docker.reference}: ${megabytes(docker.compressedBytes)} compressed, ${megabytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
+      report({ phase: 'docker-image', message: `Docker image ${docker.reference}: ${formatBytes(docker.compressedBytes)} compressed, ${formatBytes(docker.uncompressedBytes)} uncompressed${docker.pushed ? `, pushed as ${docker.pushed}` : ''}`, fraction: 1 })
     }
 
     // Everything is complete: only now do the outputs take their real names.
@@ -128,7 +134,9 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
     await Promise.all(created.map((file) => rm(file, { force: true })))
     throw error
   } finally {
-    if (workDir) await rm(workDir, { recursive: true, force: true })
+    // Mount-safe: a killed chroot step may have left /proc or /dev bound inside; what
+    // cannot go now (still mounted) is a stale temp the next build removes.
+    if (workDir) await removeTree(workDir).catch(() => {})
   }
 }
 
@@ -178,7 +186,6 @@ async function runArmWork(
   return repacked
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
 
 export function outputNames(outDir: string, name: string) {
   const image = path.join(outDir, `${name}.img`)
@@ -186,7 +193,7 @@ export function outputNames(outDir: string, name: string) {
 }
 
 async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.partial`
+  const temp = path.join(path.dirname(file), tempName(`${path.basename(file)}.`, '.partial'))
   await writeFile(temp, content)
   await rename(temp, file)
 }

@@ -1,6 +1,7 @@
 /** Unpacking build.zip into a folder, checked before it appears (all or nothing). */
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { removeStaleTemps, tempName } from '../../util/temp'
 import type { LoadedRecipe } from '../../recipe/load'
 import { BuildError } from '../../util/errors'
 import type { BuildManifest } from '../build-zip'
@@ -23,7 +24,9 @@ export async function unpackBuildZip(zipFile: string, dir: string): Promise<Unpa
     await rm(target, { recursive: true })
   }
   await mkdir(path.dirname(target), { recursive: true })
-  const temp = await mkdtemp(`${target}.partial-`)
+  await removeStaleTemps(path.dirname(target), `${path.basename(target)}.partial-`)
+  const temp = path.join(path.dirname(target), tempName(`${path.basename(target)}.partial-`))
+  await mkdir(temp)
   try {
     const extracted = new Map((await extractZip(zipFile, temp)).map((entry) => [entry.name, entry]))
     const { recipe, manifest } = await checkBuildFolder(temp, { label: zipFile, known: extracted })
