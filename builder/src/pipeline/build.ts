@@ -4,7 +4,7 @@
  * failed or cancelled build leaves no partial image behind.
  */
 import { constants } from 'node:fs'
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { chrootUnavailableReason } from '../steps/chroot-executor'
 import { stepPlan } from '../steps/plan'
@@ -21,7 +21,7 @@ import { writeDockerImage, type DockerImageResult } from '../output/docker-image
 import { compressXz, writeImage } from '../output/write-image'
 import { formatBytes } from '../util/bytes'
 import { cacheDir } from '../util/paths'
-import { removeStaleTemps, removeTree, tempName } from '../util/temp'
+import { removeStaleTemps, removeTree, tempName, writeFileAtomic } from '../util/temp'
 import { resolveSource } from '../source/resolve'
 import { BUILDER_VERSION } from '../util/version'
 import type { BuildMode, BuildProgress } from '../vocabulary'
@@ -192,11 +192,6 @@ export function outputNames(outDir: string, name: string) {
   return { image, compressed: `${image}.xz`, checksum: `${image}.sha256`, buildInfo: path.join(outDir, 'buildinfo.json') }
 }
 
-async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), tempName(`${path.basename(file)}.`, '.partial'))
-  await writeFile(temp, content)
-  await rename(temp, file)
-}
 
 async function checkWritable(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {

@@ -4,10 +4,9 @@
  * temps of a run still going, and removes them before they pile up (images are GBs).
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { lstat, readdir, realpath, rm } from 'node:fs/promises'
+import { lstat, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { splitLines } from './lines'
+import { parseMountinfo, readMountinfo } from './mountinfo'
 import { runCommand } from './process'
 import { findExecutable, processAlive } from './tools'
 
@@ -78,19 +77,19 @@ export async function removeTree(dir: string): Promise<void> {
 
 /** Mount points at or below `dir`, from /proc/self/mountinfo (none where there is no such file). */
 export function mountPointsUnder(dir: string, mountinfo = readMountinfo()): string[] {
-  // Field 5 is the mount point; space, tab, newline and backslash are octal escapes.
-  const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
-  return splitLines(mountinfo)
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined)
-    .map(unescape)
+  return parseMountinfo(mountinfo)
+    .map((entry) => entry.mountPoint)
     .filter((point) => point === dir || point.startsWith(`${dir}/`))
 }
 
-function readMountinfo(): string {
+/** Writes `file` whole or not at all: a pid-named temp beside it, renamed into place; the temp is removed on failure. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = path.join(path.dirname(file), tempName(`${path.basename(file)}.`, '.partial'))
   try {
-    return readFileSync('/proc/self/mountinfo', 'utf8')
-  } catch {
-    return ''
+    await writeFile(temp, data)
+    await rename(temp, file)
+  } catch (error) {
+    await rm(temp, { force: true })
+    throw error
   }
 }

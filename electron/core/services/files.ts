@@ -1,6 +1,6 @@
 /** Local files the app reads or writes on the user's behalf: hashing a picked source, exported text. */
-import { randomUUID } from 'node:crypto'
-import { readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
+import { writeFileAtomic } from '../../../builder/src/util/temp'
 import path from 'node:path'
 import { formatBytes } from '../../../builder/src/util/bytes'
 import { sha256File } from '../../../builder/src/util/hash'
@@ -30,10 +30,8 @@ export async function readText(file: string): Promise<Output<'files.readText'>> 
 
 export async function writeText(file: string, content: string): Promise<Output<'files.writeText'>> {
   const full = path.resolve(file)
-  const temp = `${full}.${randomUUID()}.partial`
-  await writeFile(temp, content).catch((error: NodeJS.ErrnoException) => {
+  await writeFileAtomic(full, content).catch((error: NodeJS.ErrnoException) => {
     throw new OrchardError('UNWRITABLE', `Cannot write ${full}: ${error.code ?? error.message}`)
   })
-  await rename(temp, full)
   return { path: full }
 }

@@ -1,6 +1,6 @@
 /** Recipes as the app sees them: YAML text in and out, validated by the builder's schema. */
-import { randomUUID } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../../../builder/src/util/temp'
 import path from 'node:path'
 import { BuildError } from '../../../builder/src/util/errors'
 import YAML from 'yaml'
@@ -36,11 +36,9 @@ export async function saveRecipeFile(file: string, yaml: string): Promise<Output
   if (!validation.valid) {
     throw new OrchardError('INVALID_RECIPE', `Not saved: the recipe is invalid (${validation.problems.length} problems)`, { problems: validation.problems })
   }
-  const temp = `${full}.${randomUUID()}.partial`
-  await writeFile(temp, yaml).catch((error: NodeJS.ErrnoException) => {
+  await writeFileAtomic(full, yaml).catch((error: NodeJS.ErrnoException) => {
     throw new OrchardError('UNWRITABLE', `Cannot write ${full}: ${error.code ?? error.message}`)
   })
-  await rename(temp, full)
   return { path: full }
 }
 

@@ -1,6 +1,6 @@
 /** The app's settings and last recipe, kept as JSON in the user's data dir (written atomically). */
-import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
+import { writeFileAtomic } from '../../../builder/src/util/temp'
 import path from 'node:path'
 import { dataDir } from '../../../builder/src/util/paths'
 import { Settings } from '@common/contract'
@@ -47,9 +47,7 @@ export function createSettingsService(dir = dataDir()) {
       const settings = { ...(await get()), ...changes }
       if (changes.recentSources) settings.recentSources = [...new Set(changes.recentSources)].slice(0, 10)
       await mkdir(dir, { recursive: true })
-      const temp = `${file}.${randomUUID()}.partial`
-      await writeFile(temp, `${JSON.stringify(settings, null, 2)}\n`)
-      await rename(temp, file)
+      await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`)
       return settings
     })
     queue = next.catch(() => {})

@@ -7,8 +7,8 @@
  * only when complete.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
-import { randomUUID } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
+import { writeFileAtomic } from '../../util/temp'
 import path from 'node:path'
 import { BuildError } from '../../util/errors'
 import { downloadVerified, type DownloadProgress, type DownloadResult } from './download/download'
@@ -101,14 +101,7 @@ export async function downloadBuild(options: {
     ...(options.concurrency && { concurrency: options.concurrency }),
   })
   const place = async (file: string, data: string | Uint8Array): Promise<string> => {
-    const temp = `${file}.${randomUUID()}.partial`
-    try {
-      await writeFile(temp, data)
-      await rename(temp, file)
-    } catch (error) {
-      await rm(temp, { force: true })
-      throw error
-    }
+    await writeFileAtomic(file, data)
     return file
   }
   const small = async (key: string, name = path.basename(key)): Promise<string | null> => {
