@@ -338,7 +338,7 @@ describe.skipIf(missing.length > 0)(`orchard card on an image file${skipped}`, (
     const local = path.join(work, 'local.bin')
     await writeFile(local, binary)
     let run = orchard(['put', image, '/startup-scripts/resources/blob.bin', '--from', local])
-    expect([run.code, run.stdout.toString(), run.stderr]).toEqual([EXIT.ok, 'Wrote 3000 bytes to /startup-scripts/resources/blob.bin\n', ''])
+    expect([run.code, run.stdout.toString(), run.stderr]).toEqual([EXIT.ok, 'Wrote 3.0 kB to /startup-scripts/resources/blob.bin\n', ''])
     run = orchard(['put', image, '/startup-scripts/run-once/hello.sh'], Buffer.from('echo hi\n'))
     expect([run.code, run.stdout.toString()]).toEqual([EXIT.ok, 'Wrote 8 bytes to /startup-scripts/run-once/hello.sh\n'])
 
