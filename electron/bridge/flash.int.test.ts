@@ -12,6 +12,7 @@ import { buildImage } from '../../builder/src/pipeline/build'
 import { loadRecipe } from '../../builder/src/recipe/load'
 import { fsckFat, extractPartition, makeDisk, mtype, sha256sum } from '../../builder/src/testing/disk-tools'
 import { attachLoop, detachLoop, loopUnavailableReason } from '../../builder/src/testing/loop'
+import { addTestDrives } from '../../builder/src/testing/test-drives'
 import { createBridgeTransport } from '@common/bridge-transport'
 import { createClient, type Client } from '@common/client'
 import type { FlashFinished } from '@common/contract'
@@ -29,13 +30,16 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
   let bridge: Bridge
   let client: Client
   const loops: string[] = []
+  const removers: (() => Promise<void>)[] = []
   const saved = process.env.ORCHARD_TEST_DRIVES
 
-  const loop = (name: string, mib: number) => {
+  /** A loop device as a test drive: core lists it from ORCHARD_TEST_DRIVES (set by each test), the elevated writer from root's file. */
+  const loop = async (name: string, mib: number) => {
     const file = path.join(dir, `${name}.disk`)
     execFileSync('truncate', ['-s', `${mib}M`, file])
     const device = attachLoop(file)
     loops.push(device)
+    removers.push(await addTestDrives([device]))
     return device
   }
 
@@ -69,13 +73,14 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     await core?.flash.idle()
     core?.stop()
     await bridge?.close()
+    for (const remove of removers) await remove()
     for (const device of loops) detachLoop(device)
     process.env.ORCHARD_TEST_DRIVES = saved
     await rm(dir, { recursive: true, force: true })
   })
 
   it('lists test drives with the issues that stop flashing this image', async () => {
-    const [big, tiny] = [loop('big', 96), loop('tiny', 8)]
+    const [big, tiny] = [await loop('big', 96), await loop('tiny', 8)]
     process.env.ORCHARD_TEST_DRIVES = `${big},${tiny}`
     const { drives } = await client.call('drives.list', { image, showSystem: false })
     expect(drives.find((d) => d.device === big)).toMatchObject({ removable: true, system: false, issues: [] })
@@ -84,7 +89,7 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
   })
 
   it('flashes a drive and an image file in the writer process, with device files, records and progress', async () => {
-    const card = loop('card', 96)
+    const card = await loop('card', 96)
     process.env.ORCHARD_TEST_DRIVES = card
     const file = path.join(dir, 'card-2.img')
     const { end, phases } = await flash({
@@ -122,7 +127,7 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
   }, 60_000)
 
   it('reports a refused job as a failed result, writing nothing', async () => {
-    const tiny = loop('tiny-2', 8)
+    const tiny = await loop('tiny-2', 8)
     process.env.ORCHARD_TEST_DRIVES = tiny
     const before = sha256sum(tiny)
     const { end } = await flash({ image, targets: [{ kind: 'drive', device: tiny }], verify: true })

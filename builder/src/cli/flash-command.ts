@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
-import { readFile, realpath, stat } from 'node:fs/promises'
+import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { parseDevicesCsv, type Device } from '../flash/devices-csv'
+import { fileDestinationProblem, inspectDestination, refusal } from '../flash/safety'
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
@@ -41,14 +42,19 @@ export function registerFlashCommand(program: Command): void {
     })
 }
 
-/** A block device must be a drive the system lists (or a test drive); anything else is an image file to create. */
+/**
+ * A block device must be a drive the system lists (or a test drive); anything else is an image
+ * file to create or overwrite. Links and non-image files are refused here, before the image is read.
+ */
 async function resolveTargets(destinations: string[]): Promise<FlashTarget[]> {
+  const facts = await Promise.all(destinations.map(inspectDestination))
+  const problems = destinations.map((destination, i) => (facts[i]!.kind === 'block-device' ? null : fileDestinationProblem(destination, facts[i]!)))
+  if (problems.some(Boolean)) throw refusal(problems.filter((problem) => problem !== null))
   const { listDrives } = await import('../flash/drives')
-  const drives = await listDrives()
+  const drives = facts.some((fact) => fact.kind === 'block-device') ? await listDrives({ testDrives: 'environment' }) : []
   return Promise.all(
-    destinations.map(async (destination): Promise<FlashTarget> => {
-      const info = await stat(destination).catch(() => null)
-      if (!info?.isBlockDevice()) return { kind: 'file', path: path.resolve(destination) }
+    destinations.map(async (destination, i): Promise<FlashTarget> => {
+      if (facts[i]!.kind !== 'block-device') return { kind: 'file', path: path.resolve(destination) }
       const real = await realpath(destination)
       const drive = drives.find((d) => d.device === destination || d.device === real || d.raw === real)
       if (!drive) {

@@ -36,12 +36,13 @@ describe('drivelist on this machine', () => {
     console.log(`[drives.int] drivelist: ${raw.map((d) => `${d.device} system=${d.isSystem} removable=${d.isRemovable} size=${d.size}`).join('; ')}`)
     expect(raw.length).toBeGreaterThan(0)
     expect(raw.some((drive) => drive.device.startsWith('/dev/loop'))).toBe(false) // drivelist hides loops: hence ORCHARD_TEST_DRIVES
-    const drives = await listDrives({})
+    const drives = await listDrives({ env: {} })
     const root = await rootDevice()
     if (!root) return console.log('[drives.int] / is not on a block device here: no system disk to check')
     const system = drives.find((drive) => drive.mountpoints.includes('/'))
     expect(system, `the drive holding ${root}`).toBeDefined()
     expect(system).toMatchObject({ system: true, removable: false })
+    expect(system!.systemUses).toContainEqual({ kind: 'mount', path: '/' }) // by what it holds, not only drivelist's flag
     expect(checkDrive(system!, { imageSize: MiB, imagePath: '/tmp/pi.img', busyDevices: [] }).map((issue) => issue.code)).toEqual(
       expect.arrayContaining(['SYSTEM_DRIVE', 'SOURCE_DRIVE']),
     )
@@ -137,7 +138,7 @@ describe.skipIf(skip)('ORCHARD_TEST_DRIVES over loop devices', () => {
   })
 
   it('adds the named loops as removable, non-system, virtual drives with their real sizes', async () => {
-    const drives = await listDrives({ ORCHARD_TEST_DRIVES: `${big},${small}` })
+    const drives = await listDrives({ env: { ORCHARD_TEST_DRIVES: `${big},${small}` } })
     for (const [device, mib] of [[big, 64], [small, 16]] as const) {
       const drive = find(drives, device)
       expect(drive.size).toBe(blockdevSize(device))
@@ -157,18 +158,18 @@ describe.skipIf(skip)('ORCHARD_TEST_DRIVES over loop devices', () => {
       // What etcher-sdk's BlockDevice reads.
       expect(drive.source).toMatchObject({ device, raw: device, size: mib * MiB, isSystem: false, isRemovable: true, isReadOnly: false, blockSize: 512 })
     }
-    expect((await listDrives({})).some((drive) => drive.device === big)).toBe(false)
+    expect((await listDrives({ env: {} })).some((drive) => drive.device === big)).toBe(false)
   })
 
   it('reports a read-only loop as read-only, which the rules refuse', async () => {
-    const drive = find(await listDrives({ ORCHARD_TEST_DRIVES: readOnly }), readOnly)
+    const drive = find(await listDrives({ env: { ORCHARD_TEST_DRIVES: readOnly } }), readOnly)
     expect(drive.readOnly).toBe(true)
     expect(drive.source.isReadOnly).toBe(true)
     expect(checkDrive(drive, { imageSize: MiB, imagePath: null, busyDevices: [] }).map((issue) => issue.code)).toEqual(['READ_ONLY'])
   })
 
   it('judges sizes: a 32 MiB image is too big for 16 MiB and fits 64 MiB', async () => {
-    const drives = await listDrives({ ORCHARD_TEST_DRIVES: `${big},${small}` })
+    const drives = await listDrives({ env: { ORCHARD_TEST_DRIVES: `${big},${small}` } })
     const context = { imageSize: 32 * MiB, imagePath: path.join(dir, 'pi.img'), busyDevices: [] }
     expect(checkDrive(find(drives, small), context)).toEqual([
       { code: 'TOO_SMALL', severity: 'error', message: `${small} (16.8 MB) is too small for the image (33.6 MB)` },
@@ -177,10 +178,10 @@ describe.skipIf(skip)('ORCHARD_TEST_DRIVES over loop devices', () => {
   })
 
   it('refuses a name that is not a block device, naming it', async () => {
-    await expect(listDrives({ ORCHARD_TEST_DRIVES: `${big},/dev/null` })).rejects.toThrow('ORCHARD_TEST_DRIVES names /dev/null, which is not a block device')
+    await expect(listDrives({ env: { ORCHARD_TEST_DRIVES: `${big},/dev/null` } })).rejects.toThrow('ORCHARD_TEST_DRIVES names /dev/null, which is not a block device')
     const file = path.join(dir, 'big.disk')
-    await expect(listDrives({ ORCHARD_TEST_DRIVES: file })).rejects.toThrow(`ORCHARD_TEST_DRIVES names ${file}, which is not a block device`)
-    await expect(listDrives({ ORCHARD_TEST_DRIVES: '/dev/orchard-missing' })).rejects.toThrow('/dev/orchard-missing')
+    await expect(listDrives({ env: { ORCHARD_TEST_DRIVES: file } })).rejects.toThrow(`ORCHARD_TEST_DRIVES names ${file}, which is not a block device`)
+    await expect(listDrives({ env: { ORCHARD_TEST_DRIVES: '/dev/orchard-missing' } })).rejects.toThrow('/dev/orchard-missing')
   })
 
   describe('a loop whose partition is mounted', () => {
@@ -211,7 +212,7 @@ describe.skipIf(skip)('ORCHARD_TEST_DRIVES over loop devices', () => {
     })
 
     it.skipIf(missing.length > 0)(`shows the partition's mount point on the disk, so the image on it makes it the source drive (needs ${missing.join(', ') || 'nothing missing'})`, async () => {
-      const drive = find(await listDrives({ ORCHARD_TEST_DRIVES: disk }), disk)
+      const drive = find(await listDrives({ env: { ORCHARD_TEST_DRIVES: disk } }), disk)
       expect(drive.mountpoints).toEqual([mountpoint])
       const issues = checkDrive(drive, { imageSize: MiB, imagePath: path.join(mountpoint, 'pi.img'), busyDevices: [] })
       expect(issues.map((issue) => issue.code)).toEqual(['SOURCE_DRIVE'])
@@ -222,7 +223,7 @@ describe.skipIf(skip)('ORCHARD_TEST_DRIVES over loop devices', () => {
   it('DriveWatcher emits when a drive is added, and not while nothing changes', async () => {
     process.env.ORCHARD_TEST_DRIVES = big
     let polls = 0
-    const watcher = new DriveWatcher({ list: (env) => listDrives(env).finally(() => polls++) })
+    const watcher = new DriveWatcher({ list: (options) => listDrives(options).finally(() => polls++) })
     const changes: Drive[][] = []
     watcher.on('changed', (drives) => changes.push(drives))
     const errors: Error[] = []

@@ -1,18 +1,19 @@
 /**
  * The drives we could flash: drivelist's list, normalized, plus what it misses on Linux
- * (mounts of partitions behind LVM/LUKS, drive serials), and a watcher that reports hot-plugs.
- *
- * ORCHARD_TEST_DRIVES — for tests only. A comma-separated list of block devices
- * (`/dev/loop3,/dev/loop4`) that listDrives adds (or, if drivelist lists them, replaces)
- * as removable, non-system drives with bus type VIRTUAL. drivelist hides loop devices, and
- * tests must flash loop devices, never real cards. Never set it anywhere else: it makes any
- * block device it names look like a harmless removable drive.
+ * (mounts of partitions behind LVM/LUKS, swap, drive serials), test drives (test-drives.ts:
+ * where they may come from), and a watcher that reports hot-plugs. A drive that holds what
+ * the running system uses (system-mounts.ts) is a system drive whatever drivelist says.
  */
 import { EventEmitter } from 'node:events'
-import { access, readFile, readdir, realpath, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Drive as DrivelistDrive } from 'drivelist'
 import { runCommand } from '../util/process'
+import { readDiskUses } from './sysfs'
+import { runningSystemUses, type DiskUse, type SystemUse } from './system-mounts'
+import { testDrivesFromEnv, testDrivesFromRootFolder, type TestDriveEntry, type TestDriveSource } from './test-drives'
+
+export { TEST_DRIVES_DIR, testDrivesFromEnv, type TestDriveSource } from './test-drives'
 
 export interface Drive {
   /** What the user picks and we open: /dev/sdb, /dev/loop3, \\.\PhysicalDrive2, /dev/disk4 */
@@ -23,7 +24,10 @@ export interface Drive {
   /** Bytes; 0 if unknown */
   size: number
   removable: boolean
+  /** drivelist's flag, or it holds what the running system uses (systemUses) */
   system: boolean
+  /** System mounts and swap on it: never written, whatever the override */
+  systemUses: SystemUse[]
   readOnly: boolean
   virtual: boolean
   /** 'USB', 'SD', 'SCSI', 'NVME', 'VIRTUAL', 'UNKNOWN'… */
@@ -38,21 +42,28 @@ export interface Drive {
 
 const linux = process.platform === 'linux'
 
-/** The block devices named in ORCHARD_TEST_DRIVES (test-only; see the top of this file). */
-export function testDrivesFromEnv(env = process.env): string[] {
-  return (env.ORCHARD_TEST_DRIVES ?? '')
-    .split(',')
-    .map((device) => device.trim())
-    .filter(Boolean)
+export interface ListDrivesOptions {
+  /** Where test drives come from: 'root-file' for the elevated writer, 'environment' (the default) for everyone else. */
+  testDrives?: TestDriveSource
+  /** Read for ORCHARD_TEST_DRIVES (environment) and %SystemDrive% (Windows) */
+  env?: NodeJS.ProcessEnv
 }
 
-export async function listDrives(env = process.env): Promise<Drive[]> {
-  const mounts = await linuxMounts()
-  const tests = await Promise.all(testDrivesFromEnv(env).map((device) => testDrive(device, mounts)))
+export async function listDrives({ testDrives = 'environment', env = process.env }: ListDrivesOptions = {}): Promise<Drive[]> {
+  const uses: DiskTable = linux ? readDiskUses() : new Map()
+  const entries = testDrives === 'root-file' ? await testDrivesFromRootFolder() : testDrivesFromEnv(env).map((device) => ({ device, origin: 'ORCHARD_TEST_DRIVES' }))
+  // From root's own files a stale entry is skipped (never stops real cards); from the environment it is the caller's mistake.
+  const tests = (await Promise.all(entries.map((entry) => testDrive(entry, uses).catch(skipOrThrow(testDrives))))).filter((test) => test !== null)
   const replaced = new Set(tests.flatMap((test) => [test.device, test.resolved]))
   const listed = (await drivelistList()).filter((drive) => !replaced.has(drive.device) && !isRamDisk(drive.device))
-  const drives = [...(await Promise.all(listed.map((drive) => normalize(drive, mounts)))), ...tests.map((test) => test.drive)]
+  const drives = [...(await Promise.all(listed.map((drive) => normalize(drive, uses, env)))), ...tests.map((test) => test.drive)]
   return drives.sort((a, b) => a.device.localeCompare(b.device, 'en', { numeric: true }))
+}
+
+const skipOrThrow = (source: TestDriveSource) => (error: Error) => {
+  if (source === 'environment') throw error
+  process.stderr.write(`orchard: ${error.message}: skipped\n`)
+  return null
 }
 
 /** drivelist is CommonJS with a native part: loaded on first use, its exports may sit on `default`. */
@@ -65,34 +76,37 @@ async function drivelistList(): Promise<DrivelistDrive[]> {
 // drivelist omits /dev/ram* but not zram (compressed RAM, usually swap): never an SD card.
 const isRamDisk = (device: string) => /^\/dev\/zram\d+$/.test(device)
 
-async function normalize(source: DrivelistDrive, mounts: MountTable, kernelName = path.posix.basename(source.device)): Promise<Drive> {
-  // lsblk reports one mount point per partition and pseudo ones like [SWAP]; /proc/self/mounts has them all.
+async function normalize(source: DrivelistDrive, uses: DiskTable, env: NodeJS.ProcessEnv, kernelName = path.posix.basename(source.device)): Promise<Drive> {
+  // lsblk reports one mount point per partition and pseudo ones like [SWAP]; mountinfo has them all.
   const listedMounts = source.mountpoints.map((mount) => mount.path).filter((mount) => !/^\[.*\]$/.test(mount))
+  const use = uses.get(kernelName)
+  const systemUses = linux ? (use?.system ?? []) : runningSystemUses(listedMounts, process.platform, env.SystemDrive)
   return {
     device: source.device,
     raw: source.raw || source.device,
     description: source.description.trim() || source.device,
     size: source.size && Number.isFinite(source.size) && source.size > 0 ? source.size : 0,
     removable: source.isRemovable,
-    system: source.isSystem,
+    system: source.isSystem || systemUses.length > 0,
+    systemUses,
     readOnly: source.isReadOnly,
     virtual: Boolean(source.isVirtual),
     busType: (source.busType || 'UNKNOWN').toUpperCase(),
-    mountpoints: [...new Set([...listedMounts, ...(mounts.get(kernelName) ?? [])])].sort(),
+    mountpoints: [...new Set([...listedMounts, ...(use?.mountpoints ?? [])])].sort(),
     serial: linux ? await serialOf(kernelName, source.device) : null,
     source,
   }
 }
 
-async function testDrive(device: string, mounts: MountTable): Promise<{ device: string; resolved: string; drive: Drive }> {
+async function testDrive({ device, origin }: TestDriveEntry, uses: DiskTable): Promise<{ device: string; resolved: string; drive: Drive }> {
   const stats = await stat(device).catch(() => null)
-  if (!stats?.isBlockDevice()) throw new Error(`ORCHARD_TEST_DRIVES names ${device}, which is not a block device`)
+  if (!stats?.isBlockDevice()) throw new Error(`${origin} names ${device}, which is not a block device`)
   const resolved = await realpath(device)
   const name = path.basename(resolved)
   const sys = `/sys/class/block/${name}`
   const size = Number((await readFile(`${sys}/size`, 'utf8')).trim()) * 512
   const isReadOnly = (await readFile(`${sys}/ro`, 'utf8')).trim() === '1'
-  const description = `Test drive ${device} (ORCHARD_TEST_DRIVES)`
+  const description = `Test drive ${device} (${origin})`
   const source: DrivelistDrive = {
     enumerator: 'ORCHARD_TEST_DRIVES',
     busType: 'VIRTUAL',
@@ -105,8 +119,9 @@ async function testDrive(device: string, mounts: MountTable): Promise<{ device: 
     size,
     blockSize: 512,
     logicalBlockSize: 512,
-    mountpoints: (mounts.get(name) ?? []).map((mount) => ({ path: mount, label: null })),
+    mountpoints: (uses.get(name)?.mountpoints ?? []).map((mount) => ({ path: mount, label: null })),
     isReadOnly,
+    // Only what it holds makes a test drive a system drive (normalize looks).
     isSystem: false,
     isVirtual: true,
     isRemovable: true,
@@ -116,37 +131,11 @@ async function testDrive(device: string, mounts: MountTable): Promise<{ device: 
     isUAS: null,
     partitionTableType: null,
   }
-  return { device, resolved, drive: await normalize(source, mounts, name) }
+  return { device, resolved, drive: await normalize(source, uses, process.env, name) }
 }
 
-/** Disk kernel name (sdb, loop3) → where it or anything built on it is mounted. */
-type MountTable = Map<string, string[]>
-
-async function linuxMounts(): Promise<MountTable> {
-  const table: MountTable = new Map()
-  if (!linux) return table
-  const text = await readFile('/proc/self/mounts', 'utf8').catch(() => '')
-  for (const line of text.split('\n')) {
-    const [source, target] = line.split(' ')
-    if (!source?.startsWith('/dev/') || !target) continue
-    const name = path.basename(await realpath(source).catch(() => source))
-    for (const disk of await disksUnder(name)) table.set(disk, [...(table.get(disk) ?? []), unescapeMountField(target)])
-  }
-  return table
-}
-
-/** The whole disks a block device lives on: a partition's parent; a device-mapper (LVM, LUKS) device's slaves' disks. */
-async function disksUnder(name: string, depth = 0): Promise<string[]> {
-  const sys = `/sys/class/block/${name}`
-  const isPartition = await access(`${sys}/partition`).then(() => true, () => false)
-  if (isPartition) return [path.basename(path.dirname(await realpath(sys)))]
-  const slaves = depth < 8 ? await readdir(`${sys}/slaves`).catch(() => []) : []
-  if (slaves.length === 0) return [name]
-  return (await Promise.all(slaves.map((slave) => disksUnder(slave, depth + 1)))).flat()
-}
-
-// /proc/self/mounts writes space, tab, newline and backslash as octal escapes.
-const unescapeMountField = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))
+/** Disk kernel name (sdb, loop3) → where it or anything built on it is mounted, and its system uses. */
+type DiskTable = Map<string, DiskUse>
 
 async function serialOf(name: string, device: string): Promise<string | null> {
   for (const file of [`/sys/block/${name}/device/serial`, `/sys/block/${name}/serial`]) {
@@ -166,11 +155,9 @@ function signature(drives: Drive[]): string {
   return JSON.stringify(drives.map(({ source: _source, ...fields }) => fields))
 }
 
-export interface DriveWatcherOptions {
-  /** Read on every poll, so ORCHARD_TEST_DRIVES may change while watching. */
-  env?: NodeJS.ProcessEnv
-  /** Where drives come from; listDrives by default. */
-  list?: (env: NodeJS.ProcessEnv) => Promise<Drive[]>
+export interface DriveWatcherOptions extends ListDrivesOptions {
+  /** Where drives come from; listDrives by default. Given the options on every poll, so ORCHARD_TEST_DRIVES may change while watching. */
+  list?: (options: ListDrivesOptions) => Promise<Drive[]>
 }
 
 interface DriveWatcherEvents {
@@ -223,7 +210,8 @@ export class DriveWatcher extends EventEmitter<DriveWatcherEvents> {
   async #poll(generation: number): Promise<void> {
     let drives: Drive[]
     try {
-      drives = await (this.options.list ?? listDrives)(this.options.env ?? process.env)
+      const { list = listDrives, ...options } = this.options
+      drives = await list(options)
     } catch (error) {
       if (generation === this.#generation) this.#fail(error)
       return

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Drive } from './drives'
-import { VERY_LARGE_BYTES, checkDrive, isFlashable, visibleDrives, type DriveIssue, type SafetyContext } from './safety'
+import { VERY_LARGE_BYTES, checkDrive, describeSystemUses, fileDestinationProblem, isFlashable, visibleDrives, type DriveIssue, type SafetyContext } from './safety'
 
 const GB = 1e9
 const MiB = 1 << 20
@@ -13,6 +13,7 @@ function drive(fields: Partial<Drive> = {}): Drive {
     size: 32 * GB,
     removable: true,
     system: false,
+    systemUses: [],
     readOnly: false,
     virtual: false,
     busType: 'USB',
@@ -46,6 +47,28 @@ describe('checkDrive', () => {
     const allowed = checkDrive(system, context({ allowSystemDrives: true }))
     expect(codes(allowed)).toEqual(['SYSTEM_DRIVE:warning'])
     expect(isFlashable(allowed)).toBe(true)
+  })
+
+  describe('SYSTEM_DRIVE by what the drive holds', () => {
+    it('refuses a drive holding a system mount, naming it, whatever drivelist said and whatever the override', () => {
+      const loop = drive({ device: '/dev/loop7', busType: 'VIRTUAL', systemUses: [{ kind: 'mount', path: '/home' }], system: true, mountpoints: ['/home'] })
+      const expected = [{ code: 'SYSTEM_DRIVE', severity: 'error', message: '/dev/loop7 holds /home (a system mount): Orchard never writes a drive the running system uses' }]
+      expect(checkDrive(loop, context({ imagePath: null }))).toEqual(expected)
+      expect(checkDrive(loop, context({ imagePath: null, allowSystemDrives: true }))).toEqual(expected)
+    })
+
+    it('says what the drive holds: several mounts, swap', () => {
+      expect(describeSystemUses([{ kind: 'swap', path: '/dev/loop3' }])).toBe('the swap space /dev/loop3 (in use)')
+      expect(
+        describeSystemUses([
+          { kind: 'mount', path: '/' },
+          { kind: 'mount', path: '/boot/firmware' },
+          { kind: 'mount', path: '/home' },
+          { kind: 'mount', path: '/home' },
+          { kind: 'swap', path: '/var/swap' },
+        ]),
+      ).toBe('/, /boot/firmware and /home (system mounts) and the swap space /var/swap (in use)')
+    })
   })
 
   describe('SOURCE_DRIVE: the image lives on the drive', () => {
@@ -177,5 +200,37 @@ describe('visibleDrives', () => {
   it('hides system drives unless asked to show them, keeping the order', () => {
     expect(visibleDrives(drives, false).map((d) => d.device)).toEqual(['/dev/sdb', '/dev/sdc'])
     expect(visibleDrives(drives, true).map((d) => d.device)).toEqual(['/dev/sda', '/dev/sdb', '/dev/sdc'])
+  })
+})
+
+describe('fileDestinationProblem', () => {
+  const sector = (at: number, bytes: number[] | string) => {
+    const head = Buffer.alloc(1024)
+    if (typeof bytes === 'string') head.write(bytes, at, 'latin1')
+    else head.set(bytes, at)
+    return head
+  }
+
+  it('lets a new path and an existing disk image (MBR or GPT) be written', () => {
+    expect(fileDestinationProblem('/out/new.img', { kind: 'missing' })).toBeNull()
+    expect(fileDestinationProblem('/out/pi.img', { kind: 'file', head: sector(510, [0x55, 0xaa]) })).toBeNull()
+    expect(fileDestinationProblem('/out/gpt.img', { kind: 'file', head: sector(512, 'EFI PART') })).toBeNull()
+  })
+
+  it('refuses an existing file that is not a disk image, however short', () => {
+    const message = '/etc/cron.daily/backup exists and is not a disk image (no MBR or GPT partition table): Orchard overwrites only disk image files'
+    expect(fileDestinationProblem('/etc/cron.daily/backup', { kind: 'file', head: Buffer.from('#!/bin/sh\n') })).toBe(message)
+    expect(fileDestinationProblem('/out/empty.img', { kind: 'file', head: Buffer.alloc(0) })).toMatch(/is not a disk image/)
+    expect(fileDestinationProblem('/out/x.img', { kind: 'file', head: sector(510, [0xaa, 0x55]) })).toMatch(/is not a disk image/)
+  })
+
+  it('refuses a link and whatever is not a regular file', () => {
+    expect(fileDestinationProblem('/out/card.img', { kind: 'symlink', target: '/etc/shadow' })).toBe(
+      '/out/card.img is a symbolic link (to /etc/shadow): name the drive or image file itself, never a link',
+    )
+    expect(fileDestinationProblem('/out', { kind: 'directory' })).toBe('/out is a directory: only a drive or a disk image file can be flashed')
+    expect(fileDestinationProblem('/out/pipe', { kind: 'fifo' })).toBe('/out/pipe is a FIFO (named pipe): only a drive or a disk image file can be flashed')
+    expect(fileDestinationProblem('/dev/null', { kind: 'character-device' })).toBe('/dev/null is a character device: only a drive or a disk image file can be flashed')
+    expect(fileDestinationProblem('/dev/sdb', { kind: 'block-device' })).toBe('/dev/sdb is a block device: flash it as a drive, not as an image file')
   })
 })

@@ -1,11 +1,17 @@
 /**
- * Drive safety rules: whether a drive may be flashed with an image, and why not.
- * Pure functions (no I/O), so the app, the CLI and the tests judge drives the same way.
+ * Safety rules: whether a drive or a file may be flashed with an image, and why not.
+ * Pure functions, so the app, the CLI and the tests judge destinations the same way; the one
+ * exception, inspectDestination, looks at what a destination path is (without following links).
  */
+import { constants, type Stats } from 'node:fs'
+import { lstat, open, readlink } from 'node:fs/promises'
 import path from 'node:path'
+import { hasPartitionSignature } from '../image/partitions'
 import { formatBytes } from '../util/bytes'
+import { BuildError } from '../util/errors'
 import type { DriveIssue, DriveIssueCode } from '../vocabulary'
 import type { Drive } from './drives'
+import type { SystemUse } from './system-mounts'
 
 export type { DriveIssue, DriveIssueCode }
 
@@ -43,7 +49,10 @@ const warning = (code: DriveIssueCode, message: string): DriveIssue => ({ code, 
 export function checkDrive(drive: Drive, context: SafetyContext): DriveIssue[] {
   const platform = context.platform ?? process.platform
   const issues: DriveIssue[] = []
-  if (drive.system) {
+  if (drive.systemUses.length > 0) {
+    // No override: the running system would destroy itself.
+    issues.push(error('SYSTEM_DRIVE', `${drive.device} holds ${describeSystemUses(drive.systemUses)}: Orchard never writes a drive the running system uses`))
+  } else if (drive.system) {
     issues.push(
       context.allowSystemDrives
         ? warning('SYSTEM_DRIVE', `${label(drive)} is a system drive: flashing it is allowed by the override and destroys what it holds`)
@@ -94,4 +103,84 @@ function isInside(file: string, dir: string, platform: NodeJS.Platform): boolean
   const target = fold(paths.normalize(file))
   const prefix = fold(paths.normalize(dir))
   return target === prefix || target.startsWith(prefix.endsWith(paths.sep) ? prefix : prefix + paths.sep)
+}
+
+/** "/ and /home (system mounts) and the swap space /dev/sda3 (in use)" */
+export function describeSystemUses(uses: SystemUse[]): string {
+  const paths = (kind: SystemUse['kind']) => [...new Set(uses.filter((use) => use.kind === kind).map((use) => use.path))]
+  const and = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? ''))
+  const [mounts, swaps] = [paths('mount'), paths('swap')]
+  const parts = [
+    ...(mounts.length ? [`${and(mounts)} (${mounts.length > 1 ? 'system mounts' : 'a system mount'})`] : []),
+    ...(swaps.length ? [`the swap space ${and(swaps)} (in use)`] : []),
+  ]
+  return parts.join(' and ')
+}
+
+/** One error for every destination refused before anything was written (the CLI exits 5). */
+export function refusal(problems: string[]): BuildError {
+  return new BuildError('UNSAFE_TARGET', `Refused before writing anything:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { problems })
+}
+
+/** What a destination path is, seen without following a link; a regular file with its first bytes. */
+export type DestinationFacts =
+  | { kind: 'missing' }
+  | { kind: 'symlink'; target: string }
+  | { kind: 'file'; head: Buffer }
+  | { kind: 'block-device' | 'directory' | 'fifo' | 'socket' | 'character-device' | 'other' }
+
+const HEAD_BYTES = 1024 // the MBR and the GPT header
+
+export async function inspectDestination(destination: string): Promise<DestinationFacts> {
+  const stats = await lstat(destination).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)))
+  if (!stats) return { kind: 'missing' }
+  if (stats.isSymbolicLink()) return { kind: 'symlink', target: await readlink(destination).catch(() => '?') }
+  if (!stats.isFile()) return { kind: kindOf(stats) }
+  // Opened again without following a link or waiting on a FIFO: the path may have changed since lstat.
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+  const handle = await open(destination, flags).catch((error: NodeJS.ErrnoException) => (error.code === 'ELOOP' ? null : Promise.reject(error)))
+  if (!handle) return { kind: 'symlink', target: await readlink(destination).catch(() => '?') }
+  try {
+    const opened = await handle.stat()
+    if (!opened.isFile()) return { kind: kindOf(opened) }
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0)
+    return { kind: 'file', head: buffer.subarray(0, bytesRead) }
+  } finally {
+    await handle.close()
+  }
+}
+
+function kindOf(stats: Stats): Exclude<DestinationFacts['kind'], 'missing' | 'symlink' | 'file'> {
+  if (stats.isBlockDevice()) return 'block-device'
+  if (stats.isDirectory()) return 'directory'
+  if (stats.isFIFO()) return 'fifo'
+  if (stats.isSocket()) return 'socket'
+  if (stats.isCharacterDevice()) return 'character-device'
+  return 'other'
+}
+
+const NOT_A_FILE: Record<Exclude<DestinationFacts['kind'], 'missing' | 'symlink' | 'file' | 'block-device'>, string> = {
+  directory: 'a directory',
+  fifo: 'a FIFO (named pipe)',
+  socket: 'a socket',
+  'character-device': 'a character device',
+  other: 'not a regular file',
+}
+
+/** Why an image file may not be written at `destination`; null for a new path or an existing disk image. */
+export function fileDestinationProblem(destination: string, facts: DestinationFacts): string | null {
+  switch (facts.kind) {
+    case 'missing':
+      return null
+    case 'symlink':
+      return `${destination} is a symbolic link (to ${facts.target}): name the drive or image file itself, never a link`
+    case 'file':
+      return hasPartitionSignature(facts.head)
+        ? null
+        : `${destination} exists and is not a disk image (no MBR or GPT partition table): Orchard overwrites only disk image files`
+    case 'block-device':
+      return `${destination} is a block device: flash it as a drive, not as an image file`
+    default:
+      return `${destination} is ${NOT_A_FILE[facts.kind]}: only a drive or a disk image file can be flashed`
+  }
 }

@@ -25,6 +25,13 @@ export type ReadAt = (position: number, length: number) => Promise<Buffer>
 
 const EXTENDED = new Set([0x05, 0x0f, 0x85])
 
+/** Whether a disk's first bytes carry a partition table: the MBR boot signature (55 AA at 510) or a GPT header ("EFI PART" at 512). */
+export function hasPartitionSignature(head: Buffer): boolean {
+  const mbr = head.length >= SECTOR && head.readUInt16LE(510) === 0xaa55
+  const gpt = head.length >= SECTOR + 8 && head.toString('latin1', SECTOR, SECTOR + 8) === 'EFI PART'
+  return mbr || gpt
+}
+
 export async function readPartitionTable(read: ReadAt, capacity: number): Promise<PartitionTable> {
   if (capacity < SECTOR * 2) throw new BuildError('INVALID_IMAGE', `Not a disk image: only ${capacity} bytes`)
   const mbr = await read(0, SECTOR)
