@@ -21,7 +21,7 @@ import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
 import type { Drive } from './drives'
 import { appendRecords, recordsFile, type CardRecord } from './records'
-import { checkDrive, isFlashable, type DriveIssue } from './safety'
+import { checkDrive, fileDestinationProblem, inspectDestination, isFlashable, refusal, type DriveIssue } from './safety'
 import type { FlashDevice, FlashPhase, FlashProgress } from '../vocabulary'
 
 export type { FlashDevice, FlashPhase, FlashProgress }
@@ -126,16 +126,15 @@ async function refuseUnsafe(targets: FlashTarget[], source: PreparedSource, opti
     }
     if (!isFlashable(unique)) problems.push(...unique.filter((i) => i.severity === 'error').map((i) => `${name}: ${i.message}`))
   }
-  if (problems.length) {
-    throw new BuildError('UNSAFE_TARGET', `Refused before writing anything:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { problems })
-  }
+  if (problems.length) throw refusal(problems)
 }
 
 async function checkFileTarget(file: string, source: PreparedSource): Promise<DriveIssue[]> {
   const issue = (message: string): DriveIssue[] => [{ code: 'READ_ONLY', severity: 'error', message }]
   if ([source.original, source.raw].some((image) => path.resolve(image) === file)) return issue(`${file} is the image itself`)
+  const problem = fileDestinationProblem(file, await inspectDestination(file))
+  if (problem) return issue(problem)
   const existing = await stat(file).catch(() => null)
-  if (existing && !existing.isFile()) return issue(`${file} exists and is not a regular file`)
   const dir = await statfs(path.dirname(file)).catch(() => null)
   if (!dir) return issue(`the folder ${path.dirname(file)} does not exist`)
   const free = dir.bavail * dir.bsize + (existing?.size ?? 0)
