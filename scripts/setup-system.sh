@@ -25,8 +25,12 @@ PACKAGES=(
   docker-registry     # a local registry for image-output tests
   busybox-static      # boot-test initramfs
   ca-certificates
+  pkexec              # real elevation tests: an unprivileged core flashing through polkit
+  polkitd
+  dbus-daemon
+  dbus-bin            # dbus-send: is the system bus up, does polkitd own its name
 )
-COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd)
+COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon)
 
 say() { printf '[setup] %s\n' "$*"; }
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
