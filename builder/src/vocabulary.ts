@@ -146,6 +146,26 @@ export const CardEntry = z.object({
 })
 export type CardEntry = z.infer<typeof CardEntry>
 
+/** One edit or read of a flashed card's boot partition, the same whether core or the writer runs it. */
+export const CardOp = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('list'), dir: z.string().optional() }).strict(),
+  z.object({ name: z.literal('read'), path: z.string() }).strict(),
+  z.object({ name: z.literal('write'), path: z.string(), content: z.string() }).strict(),
+  z.object({ name: z.literal('remove'), path: z.string() }).strict(),
+  z.object({ name: z.literal('buildInfo') }).strict(),
+])
+export type CardOp = z.infer<typeof CardOp>
+
+/** What a CardOp gives back, named like the op. */
+export const CardAnswer = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('list'), entries: z.array(CardEntry.strict()) }).strict(),
+  z.object({ name: z.literal('read'), content: z.string() }).strict(),
+  z.object({ name: z.literal('write'), path: z.string() }).strict(),
+  z.object({ name: z.literal('remove'), path: z.string() }).strict(),
+  z.object({ name: z.literal('buildInfo'), buildInfo: z.unknown() }).strict(),
+])
+export type CardAnswer = z.infer<typeof CardAnswer>
+
 /** A cloud build's status object, builds/<id>/status.json, as the build writes it. */
 export const CloudBuildStatus = z.object({
   id: z.string(),

@@ -1,9 +1,14 @@
 /**
  * Flashing through the contract: core over the loopback bridge, the real writer process,
- * real loop devices and an image file; records, card editing, cancel and refusals.
+ * real loop devices and image files; records, card editing, cancel and refusals. Drives go
+ * through the writer, image files are written by core (refused when a link or an existing
+ * file that is no disk image); a writer killed mid-flash fails its cards and leaves no
+ * process behind; a drive's card is edited only through the writer, which opens only
+ * drives it lists itself.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFileSync, readdirSync } from 'node:fs'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,17 +20,34 @@ import { attachLoop, detachLoop, loopUnavailableReason } from '../../builder/src
 import { addTestDrives } from '../../builder/src/testing/test-drives'
 import { createBridgeTransport } from '@common/bridge-transport'
 import { createClient, type Client } from '@common/client'
-import type { FlashFinished } from '@common/contract'
+import type { FlashFinished, FlashProgress } from '@common/contract'
 import { createCore, type Core } from '../core'
-import { startWriter } from '../core/services/writer-process'
 import { startBridge, type Bridge } from './server'
 
 const skip = loopUnavailableReason()
 if (skip) console.log(`[bridge/flash.int] skipped: ${skip}`)
 
+/** This process's children that run the writer entry, and any child left a zombie. */
+function writerProcesses(): { pid: number; state: string }[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        const command = readFileSync(`/proc/${name}/cmdline`, 'utf8')
+        const mine = Number(ppid) === process.pid && (command.includes('writer/index.ts') || state === 'Z')
+        return mine ? [{ pid: Number(name), state: state! }] : []
+      } catch {
+        return [] // gone while looking
+      }
+    })
+}
+
 describe.skipIf(skip)('flash.* over the bridge', () => {
   let dir: string
-  let image: string
+  let image: string // the built .img.xz
+  let raw: string // the same, uncompressed
   let core: Core
   let bridge: Bridge
   let client: Client
@@ -33,14 +55,37 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
   const removers: (() => Promise<void>)[] = []
   const saved = process.env.ORCHARD_TEST_DRIVES
 
-  /** A loop device as a test drive: core lists it from ORCHARD_TEST_DRIVES (set by each test), the elevated writer from root's file. */
-  const loop = async (name: string, mib: number) => {
+  /** A loop device as a test drive (unless said otherwise): core lists it from ORCHARD_TEST_DRIVES (set by each test), the elevated writer from root's file. */
+  const loop = async (name: string, mib: number, options: { testDrive?: boolean } = {}) => {
     const file = path.join(dir, `${name}.disk`)
     execFileSync('truncate', ['-s', `${mib}M`, file])
     const device = attachLoop(file)
     loops.push(device)
-    removers.push(await addTestDrives([device]))
+    if (options.testDrive !== false) removers.push(await addTestDrives([device]))
     return device
+  }
+
+  /** Random bytes in a partition of no known filesystem: written in full (no trim), slow enough to be caught mid-write. */
+  let noisyImage = ''
+  const noisy = () => {
+    if (noisyImage) return noisyImage
+    noisyImage = makeDisk(path.join(dir, 'noisy.img'), [{ type: '83', filesystem: 'none', mib: 192 }])
+    execFileSync('dd', ['if=/dev/urandom', `of=${noisyImage}`, 'bs=1M', 'seek=4', 'count=192', 'conv=notrunc', 'status=none'])
+    return noisyImage
+  }
+
+  /**
+   * Calls `act` once, at `target`'s first 'flashing' progress, heard on core's own bus: through
+   * the bridge it could come too late, the write over.
+   */
+  const onFirstFlashing = (target: string, act: (jobId: string) => void) => {
+    let done = false
+    return core.bus.listen((event, payload) => {
+      const progress = payload as FlashProgress
+      if (done || event !== 'flash.progress' || progress.target !== target || progress.phase !== 'flashing') return
+      done = true
+      act(progress.jobId)
+    })
   }
 
   /** Starts a job and waits for its flash.finished, keeping its progress events. */
@@ -63,7 +108,9 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-bridge-flash-'))
     const base = makeDisk(path.join(dir, 'base.img'), [{ type: 'c', filesystem: 'fat', mib: 40 }, { type: '83', filesystem: 'ext4', mib: 24 }])
     await writeFile(path.join(dir, 'recipe.yml'), `name: app\narch: arm64\nsource: { path: base.img, sha256: ${sha256sum(base)} }\noutputs: { image: { compress: xz } }\n`)
-    image = (await buildImage(await loadRecipe(path.join(dir, 'recipe.yml')), { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })).compressed!
+    const built = await buildImage(await loadRecipe(path.join(dir, 'recipe.yml')), { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })
+    image = built.compressed!
+    raw = built.image
     core = createCore({ runtime: { name: 'orchard', version: '0', runtime: 'node' }, cache: path.join(dir, 'cache'), recordsFile: path.join(dir, 'records.jsonl') })
     bridge = await startBridge(core)
     client = createClient(createBridgeTransport(bridge.origin, bridge.token, WebSocket))
@@ -88,7 +135,7 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect(drives.some((d) => d.system)).toBe(false)
   })
 
-  it('flashes a drive and an image file in the writer process, with device files, records and progress', async () => {
+  it('flashes a drive (in the writer process) and an image file (in core) as one job, with device files, records and progress', async () => {
     const card = await loop('card', 96)
     process.env.ORCHARD_TEST_DRIVES = card
     const file = path.join(dir, 'card-2.img')
@@ -135,16 +182,92 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect(sha256sum(tiny)).toBe(before)
   }, 60_000)
 
-  it('cancels a job by ending its writer; nothing is reported good', async () => {
+  it('cancels a job (an image file, written by core); nothing is reported good', async () => {
     const { end } = await flash({ image, targets: [{ kind: 'file', path: path.join(dir, 'cancelled.img') }], verify: true }, { cancel: true })
     expect(end).toMatchObject({ ok: false, records: [], error: { code: 'CANCELLED' } })
   }, 60_000)
 
-  it('does not accept a writer that cannot show the one-time token', async () => {
-    const impostor = "const s=require('net').createConnection(process.argv[1]);s.on('connect',()=>{s.write(JSON.stringify({type:'hello',token:'guess'})+'\\n');setTimeout(()=>process.exit(0),300)})"
-    await expect(startWriter({ command: process.execPath, args: ['-e', impostor] }, false)).rejects.toMatchObject({
-      code: 'UNAVAILABLE',
-      message: expect.stringContaining('ended before connecting'),
+  it('refuses a file destination that is a link or an existing file that is no disk image, and overwrites an existing image', async () => {
+    const precious = path.join(dir, 'precious.txt')
+    await writeFile(precious, 'not an image\n')
+    const link = path.join(dir, 'link.img')
+    await symlink(precious, link)
+    for (const [target, reason] of [[link, /symbolic link/], [precious, /not a disk image/]] as const) {
+      const { end } = await flash({ image, targets: [{ kind: 'file', path: target }], verify: true })
+      expect(end).toMatchObject({ ok: false, records: [], error: { code: 'UNSAFE_TARGET', message: expect.stringMatching(reason) } })
+    }
+    expect(await readFile(precious, 'utf8')).toBe('not an image\n')
+
+    const old = makeDisk(path.join(dir, 'old.img'), [{ type: 'c', filesystem: 'fat', mib: 40 }])
+    const { end } = await flash({ image, targets: [{ kind: 'file', path: old }], verify: true })
+    expect(end).toMatchObject({ ok: true, records: [{ destination: old, kind: 'file', ok: true }] })
+    expect(sha256sum(old)).toBe(sha256sum(raw))
+  }, 60_000)
+
+  it('a writer killed mid-flash fails its card with the reason, the file flashed by core is unaffected, no writer is left, core goes on', async () => {
+    const drive = await loop('killed', 256)
+    process.env.ORCHARD_TEST_DRIVES = drive
+    const file = path.join(dir, 'beside-the-killed.img')
+    let killed = 0
+    const stop = onFirstFlashing(drive, () => {
+      killed = writerProcesses()[0]!.pid
+      process.kill(killed, 'SIGKILL')
     })
-  }, 30_000)
+    const { end } = await flash({ image: noisy(), targets: [{ kind: 'drive', device: drive }, { kind: 'file', path: file }], verify: true })
+    stop()
+    expect(killed).toBeGreaterThan(0)
+    expect(end).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') },
+      records: [
+        { destination: drive, kind: 'drive', ok: false, error: expect.stringContaining('killed by SIGKILL') },
+        { destination: file, kind: 'file', ok: true, verified: true },
+      ],
+    })
+    expect(writerProcesses()).toEqual([])
+    const kept = (await client.call('records.list', {})).records.filter((record) => record.jobId === end.jobId)
+    expect(kept.map((record) => [record.destination, record.ok])).toEqual([[drive, false], [file, true]])
+
+    // Core goes on: the same drive again, this time to the end.
+    expect((await flash({ image, targets: [{ kind: 'drive', device: drive }], verify: true })).end).toMatchObject({ ok: true, records: [{ destination: drive, ok: true }] })
+    expect(writerProcesses()).toEqual([])
+  }, 180_000)
+
+  it('cancel mid-write stops both halves: every card failed as cancelled, no writer left', async () => {
+    const drive = await loop('cancelled', 256)
+    process.env.ORCHARD_TEST_DRIVES = drive
+    const file = path.join(dir, 'cancelled-mid-write.img')
+    const stop = onFirstFlashing(drive, (jobId) => core.flash.cancel({ jobId }))
+    const { end } = await flash({ image: noisy(), targets: [{ kind: 'drive', device: drive }, { kind: 'file', path: file }], verify: true })
+    stop()
+    expect(end).toMatchObject({
+      ok: false,
+      error: { code: 'CANCELLED' },
+      records: [
+        { destination: drive, ok: false, error: expect.stringContaining('cancelled') },
+        { destination: file, ok: false, error: expect.stringContaining('cancelled') },
+      ],
+    })
+    expect(writerProcesses()).toEqual([])
+  }, 120_000)
+
+  it('edits a card on a drive through the writer, which opens only drives it lists itself', async () => {
+    const card = await loop('edited', 96)
+    process.env.ORCHARD_TEST_DRIVES = card
+    expect((await flash({ image, targets: [{ kind: 'drive', device: card }], verify: true })).end).toMatchObject({ ok: true })
+    const script = '/startup-scripts/run-once/50-extra.sh'
+    await client.call('cards.write', { target: card, path: script, content: '#!/bin/sh\necho extra\n' })
+    expect((await client.call('cards.list', { target: card })).entries.map((e) => e.path)).toContain(script)
+    expect((await client.call('cards.read', { target: card, path: script })).content).toBe('#!/bin/sh\necho extra\n')
+    expect((await client.call('cards.buildInfo', { target: card })).buildInfo).toMatchObject({ name: 'app' })
+    await client.call('cards.remove', { target: card, path: script })
+    await expect(client.call('cards.write', { target: card, path: '/cmdline.txt', content: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
+    expect(fsckFat(extractPartition(card, 1, path.join(dir, 'edited.fat'))).ok).toBe(true)
+
+    // A block device that is no listed drive: core hands it to the writer, which refuses it.
+    const unlisted = await loop('unlisted', 96, { testDrive: false })
+    execFileSync('dd', [`if=${raw}`, `of=${unlisted}`, 'bs=1M', 'status=none'])
+    await expect(client.call('cards.list', { target: unlisted })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('not a connected drive') })
+    expect(writerProcesses()).toEqual([])
+  }, 120_000)
 })

@@ -4,7 +4,7 @@ import { EventBus } from './events'
 import { translateError } from './errors'
 import { appInfo, type RuntimeInfo } from './services/app-info'
 import { createBuildsService, type BuildsService } from './services/builds'
-import { cards } from './services/cards'
+import { createCardsService } from './services/cards'
 import { createCloudService, type CloudService, type CloudServiceOptions } from './services/cloud'
 import { createDrivesService } from './services/drives'
 import { createFlashService } from './services/flash'
@@ -20,7 +20,7 @@ import { runSystemCheck } from './system/system-check'
 
 export interface CoreOptions extends DispatcherOptions {
   runtime: RuntimeInfo
-  /** Where sources and images are cached (default: the user's cache dir). */
+  /** Where sources and images are cached, flashed images decompressed (default: the user's cache dir). */
   cache?: string
   /** How to start the flashing process (default: electron/writer through tsx). */
   writer?: WriterCommand
@@ -45,7 +45,9 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const bus = new EventBus()
   const builds = createBuildsService(bus, { cache: options.cache })
-  const flash = createFlashService(bus, options.writer ?? defaultWriterCommand(), options.recordsFile)
+  const writer = options.writer ?? defaultWriterCommand()
+  const flash = createFlashService(bus, writer, options.recordsFile, options.cache)
+  const cards = createCardsService(writer, flash.busyDevices)
   const drives = createDrivesService(bus, flash.busyDevices)
   const records = createRecordsService(options.recordsFile)
   const settings = createSettingsService(options.dataDir)

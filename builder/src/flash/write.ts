@@ -19,6 +19,7 @@ import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../util/paths'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
+import { AbortableFile } from './abortable-file'
 import type { Drive } from './drives'
 import { appendRecords, recordsFile, type CardRecord } from './records'
 import { checkDrive, fileDestinationProblem, inspectDestination, isFlashable, refusal, type DriveIssue } from './safety'
@@ -44,8 +45,10 @@ export interface FlashOptions {
   recordsFile?: string | null
   jobId?: string
   onProgress?: (progress: FlashProgress) => void
-  /** Honoured until writing starts; a running write stops when its process ends. */
+  /** Stops the flash, before writing or at the next read of the image (what was written is unusable). */
   signal?: AbortSignal
+  /** The image already decompressed and hashed by the caller (`image` stays the original for the checks): not prepared again. */
+  prepared?: { raw: string; sha256: string }
 }
 
 export const targetName = (target: FlashTarget) => (target.kind === 'drive' ? target.drive.device : path.resolve(target.path))
@@ -59,7 +62,7 @@ export async function flashImage(options: FlashOptions): Promise<CardRecord[]> {
   if (duplicate) throw new BuildError('INVALID_RECIPE', `${duplicate} is listed twice as a destination`)
   for (const name of names) onProgress({ target: name, phase: 'preparing', message: 'preparing the image' })
 
-  const source = await prepareSource(options.image, options.cache ?? cacheDir(), options.signal)
+  const source = options.prepared ? await preparedSource(options.image, options.prepared) : await prepareSource(options.image, options.cache ?? cacheDir(), options.signal)
   try {
     await refuseUnsafe(targets, source, options)
     if (options.signal?.aborted) throw new BuildError('CANCELLED', 'Flash cancelled before writing')
@@ -69,7 +72,7 @@ export async function flashImage(options: FlashOptions): Promise<CardRecord[]> {
   }
 }
 
-interface PreparedSource {
+export interface PreparedSource {
   /** The image as given, for safety checks and records. */
   original: string
   /** An uncompressed image to read from. */
@@ -84,7 +87,7 @@ interface PreparedSource {
  * than a streaming decompressor), hashing the image on the way; a broken archive fails here,
  * before any destination is touched.
  */
-async function prepareSource(image: string, cache: string, signal?: AbortSignal): Promise<PreparedSource> {
+export async function prepareSource(image: string, cache: string, signal?: AbortSignal): Promise<PreparedSource> {
   const info = await stat(image).catch(() => null)
   if (!info?.isFile()) throw new BuildError('NOT_FOUND', `Image not found: ${image}`)
   const format = await sniffFormat(image)
@@ -104,8 +107,15 @@ async function prepareSource(image: string, cache: string, signal?: AbortSignal)
   return { original: image, raw, temporary: true, sha256: hash.digest('hex'), size: (await stat(raw)).size }
 }
 
+/** A source the caller prepared: only checked to be an uncompressed image (so the elevated writer never decompresses). */
+async function preparedSource(image: string, prepared: { raw: string; sha256: string }): Promise<PreparedSource> {
+  const info = await stat(prepared.raw).catch(() => null)
+  if (!info?.isFile() || (await sniffFormat(prepared.raw)) !== 'img') throw new BuildError('INVALID_SOURCE', `${prepared.raw} is not an uncompressed disk image`)
+  return { original: image, raw: prepared.raw, temporary: false, sha256: prepared.sha256, size: info.size }
+}
+
 /** Every reason not to write, for every destination, before anything is written. */
-async function refuseUnsafe(targets: FlashTarget[], source: PreparedSource, options: FlashOptions): Promise<void> {
+export async function refuseUnsafe(targets: FlashTarget[], source: PreparedSource, options: FlashOptions): Promise<void> {
   const problems: string[] = []
   for (const target of targets) {
     const name = targetName(target)
@@ -162,7 +172,7 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
   let lastReport = 0
   let lastPhase: FlashPhase | null = null
   const result = await multiWrite.decompressThenFlash({
-    source: new sourceDestination.File({ path: source.raw }),
+    source: new AbortableFile(source.raw, options.signal),
     destinations,
     verify: options.verify,
     trim: options.trim,

@@ -1,23 +1,35 @@
 /**
- * Flash jobs: each runs in its own writer process; progress and the result come back as
- * `flash.progress` / `flash.finished` events. Cancel ends the writer; a job whose writer
- * ends without a result is reported failed, never good.
+ * Flash jobs. Core prepares the image once (decompressed and hashed into its own cache) and
+ * checks every destination before a byte is written; then drives go to one writer process
+ * (elevated when needed: one prompt per batch) and image files are written here,
+ * unprivileged (flash-halves.ts). Both halves report as one job: `flash.progress`, then
+ * `flash.finished` with a record for every destination, ok only if every card is.
+ * Cancel stops both; nothing is reported good that was not finished.
  */
 import { randomUUID } from 'node:crypto'
-import type { Input, Output } from '@common/contract'
+import { rm } from 'node:fs/promises'
+import type { FlashFinished, Input, Output } from '@common/contract'
+import { driveTargets } from '../../../builder/src/flash/drive-targets'
+import { listDrives } from '../../../builder/src/flash/drives'
 import { appendRecords } from '../../../builder/src/flash/records'
-import { OrchardError } from '@common/errors'
+import { prepareSource, refuseUnsafe, targetName, type FlashTarget, type PreparedSource } from '../../../builder/src/flash/write'
+import { cacheDir } from '../../../builder/src/util/paths'
+import { OrchardError, type ErrorShape } from '@common/errors'
+import { errorShape } from '../errors'
 import type { EventBus } from '../events'
-import { startWriter, type WriterCommand } from './writer-process'
+import { flashDrives, flashFiles, type HalfJob, type HalfResult } from './flash-halves'
+import { startWriter, type WriterConnection } from './writer-connection'
+import type { WriterCommand } from './writer-process'
 
 interface RunningJob {
   devices: string[]
-  cancelled: boolean
-  kill(): void
+  cancel(): void
   done: Promise<void>
 }
 
-export function createFlashService(bus: EventBus, writer: WriterCommand, recordsFile?: string) {
+const CANCELLED = new OrchardError('CANCELLED', 'Flashing was cancelled: the cards written so far are not usable').toShape()
+
+export function createFlashService(bus: EventBus, writer: WriterCommand, recordsFile?: string, cache?: string) {
   const jobs = new Map<string, RunningJob>()
 
   async function start(job: Input<'flash.start'>): Promise<Output<'flash.start'>> {
@@ -30,38 +42,78 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
     }
 
     const jobId = randomUUID()
-    const connection = await startWriter(writer, devices.length > 0)
-    let result: Output<'flash.start'> | null = null
-    const running: RunningJob = {
-      devices,
-      cancelled: false,
-      kill: () => connection.child.kill('SIGTERM'),
-      done: Promise.resolve(),
-    }
-    connection.onMessage((message) => {
-      if (message.type === 'progress') bus.emit('flash.progress', { ...message.progress, jobId })
-      else if (message.type === 'done') {
-        result = { jobId }
-        void appendRecords(message.records, recordsFile).then(
-          () => bus.emit('flash.finished', { jobId, ok: message.records.every((record) => record.ok), records: message.records }),
-          (error: Error) => bus.emit('flash.finished', { jobId, ok: false, records: message.records, error: { code: 'UNWRITABLE', message: `Records not saved: ${error.message}` } }),
-        )
-      } else if (message.type === 'failed') {
-        result = { jobId }
-        bus.emit('flash.finished', { jobId, ok: false, records: [], error: message.error })
-      }
-    })
-    running.done = connection.exited.then(({ code, signal, stderr }) => {
+    const abort = new AbortController()
+    const running: RunningJob = { devices, cancel: () => abort.abort(), done: Promise.resolve() }
+    jobs.set(jobId, running) // its drives are busy from now, while the writer starts
+    let connection: WriterConnection | null = null
+    try {
+      // Started first: its elevation prompt is answered before the image is prepared.
+      connection = devices.length > 0 ? await startWriter(writer, devices) : null
+    } catch (error) {
       jobs.delete(jobId)
-      if (result) return
-      const error = running.cancelled
-        ? new OrchardError('CANCELLED', 'Flashing was cancelled: the cards written so far are not usable')
-        : new OrchardError('INTERNAL', `The writer ended without a result (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}`)
-      bus.emit('flash.finished', { jobId, ok: false, records: [], error: error.toShape() })
-    })
-    jobs.set(jobId, running)
-    connection.send({ type: 'start', job: { ...job, verify: job.verify ?? true, jobId } })
+      throw error
+    }
+    running.cancel = () => {
+      abort.abort()
+      connection?.stop()
+    }
+    running.done = runJob(jobId, job, connection, abort.signal, [...busy])
+      .catch((error: unknown): FlashFinished => ({ jobId, ok: false, records: [], error: errorShape(error) }))
+      .then((finished) => {
+        jobs.delete(jobId)
+        bus.emit('flash.finished', finished)
+      })
     return { jobId }
+  }
+
+  async function runJob(jobId: string, job: Input<'flash.start'>, connection: WriterConnection | null, signal: AbortSignal, busyDevices: string[]): Promise<FlashFinished> {
+    const onProgress: HalfJob['onProgress'] = (progress) => bus.emit('flash.progress', { ...progress, jobId })
+    const cancelled = () => (signal.aborted ? CANCELLED : null)
+    let source: PreparedSource | null = null
+    try {
+      const targets = await resolveTargets(job)
+      for (const target of targets) onProgress({ target: targetName(target), phase: 'preparing', message: 'preparing the image' })
+      source = await prepareSource(job.image, cache ?? cacheDir(), signal)
+      // Every destination checked before a byte is written; the writer checks its drives again.
+      await refuseUnsafe(targets, source, { image: job.image, targets, busyDevices, onProgress })
+      if (signal.aborted) return { jobId, ok: false, records: [], error: CANCELLED }
+
+      const half: HalfJob = { jobId, image: job.image, source, verify: job.verify ?? true, startedAt: new Date().toISOString(), onProgress, cancelled }
+      const destinations = targets.map((target, index) => ({ target, device: job.devices?.[index] ?? null }))
+      const drives = destinations.flatMap((d) => (d.target.kind === 'drive' ? [{ ...d, target: d.target }] : []))
+      const files = destinations.flatMap((d) => (d.target.kind === 'file' ? [{ ...d, target: d.target }] : []))
+      const none: HalfResult = { records: [] }
+      const [driveHalf, fileHalf] = await Promise.all([
+        connection && drives.length ? flashDrives(connection, half, drives) : none,
+        files.length ? flashFiles(half, files, signal) : none,
+      ])
+      const byName = new Map([...driveHalf.records, ...fileHalf.records].map((record) => [record.destination, record]))
+      const records = targets.map((target) => byName.get(targetName(target))!)
+      const error: ErrorShape | undefined = cancelled() ?? driveHalf.error ?? fileHalf.error
+      return saved({ jobId, ok: !error && records.every((record) => record.ok), records, ...(error ? { error } : {}) })
+    } catch (error) {
+      return { jobId, ok: false, records: [], error: cancelled() ?? errorShape(error) }
+    } finally {
+      // The job ends when its writer is gone: nothing of it outlives flash.finished.
+      await connection?.end()
+      if (source?.temporary) await rm(source.raw, { force: true })
+    }
+  }
+
+  /** Drives as core lists them now (the writer lists them again itself), files as given. */
+  async function resolveTargets(job: Input<'flash.start'>): Promise<FlashTarget[]> {
+    const devices = job.targets.flatMap((target) => (target.kind === 'drive' ? [target.device] : []))
+    const drives = driveTargets(devices, devices.length ? await listDrives() : [])
+    return job.targets.map((target) => (target.kind === 'drive' ? drives.find((d) => d.drive.device === target.device)! : target))
+  }
+
+  async function saved(finished: FlashFinished): Promise<FlashFinished> {
+    try {
+      await appendRecords(finished.records, recordsFile)
+      return finished
+    } catch (error) {
+      return { ...finished, ok: false, error: { code: 'UNWRITABLE', message: `Records not saved: ${(error as Error).message}` } }
+    }
   }
 
   return {
@@ -69,8 +121,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
     cancel({ jobId }: Input<'flash.cancel'>): Output<'flash.cancel'> {
       const job = jobs.get(jobId)
       if (!job) return { cancelled: false }
-      job.cancelled = true
-      job.kill()
+      job.cancel()
       return { cancelled: true }
     },
     busyDevices: () => [...jobs.values()].flatMap((job) => job.devices),

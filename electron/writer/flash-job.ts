@@ -1,0 +1,27 @@
+/** A flash job in the writer: drives only, re-listed here, every safety rule applied again by flashImage. */
+import { flashImage, type FlashProgress } from '../../builder/src/flash/write'
+import type { CardRecord } from '../../builder/src/flash/records'
+import type { WriterFlashJob } from '@common/writer-wire'
+import { connectedDrives } from './drives'
+
+export interface FlashJobContext {
+  jobId: string
+  /** Drives in this session's other running jobs. */
+  busyDevices: string[]
+  onProgress(progress: FlashProgress): void
+}
+
+export async function runFlashJob(job: WriterFlashJob, context: FlashJobContext): Promise<CardRecord[]> {
+  const drives = await connectedDrives(job.targets.map((target) => target.device))
+  return flashImage({
+    image: job.image,
+    prepared: { raw: job.raw, sha256: job.sha256 },
+    targets: drives.map((drive) => ({ kind: 'drive', drive })),
+    devices: job.devices,
+    verify: job.verify,
+    jobId: context.jobId,
+    busyDevices: context.busyDevices,
+    recordsFile: null, // core keeps the records, in the user's own data dir
+    onProgress: context.onProgress,
+  })
+}
