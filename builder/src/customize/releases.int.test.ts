@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
+import YAML from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage } from '../pipeline/build'
 import { loadRecipe } from '../recipe/load'
@@ -123,8 +124,10 @@ describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existi
   it("writes cloud-init's user-data with the hashed password, and dhcpcd's static address", () => {
     const userData = mtype(built.boot, '/user-data')
     expect(userData).toMatch(/^#cloud-config\n/)
-    expect(userData).toContain('hostname: rel-host')
-    expect(userData).toMatch(/hashed_passwd: "\$6\$/)
+    // Read by a YAML parser, as cloud-init reads it.
+    const config = YAML.parse(userData) as { hostname: string; users: { hashed_passwd?: string }[] }
+    expect(config.hostname).toBe('rel-host')
+    expect(config.users[0]?.hashed_passwd).toMatch(/^\$6\$/)
     expect(userData).not.toContain('release-test-pw')
     const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
     expect(script).toContain('>> /etc/dhcpcd.conf')
