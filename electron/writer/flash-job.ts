@@ -2,16 +2,20 @@
 import { flashImage, type FlashProgress } from '../../builder/src/flash/write'
 import type { CardRecord } from '../../builder/src/flash/records'
 import type { WriterFlashJob } from '@common/writer-wire'
+import { assertCallerMayRead } from './caller-access'
 import { connectedDrives } from './drives'
 
 export interface FlashJobContext {
   jobId: string
   /** Drives in this session's other running jobs. */
   busyDevices: string[]
+  /** Who asked: a root writer reads only what that user could read. */
+  callerUid: number
   onProgress(progress: FlashProgress): void
 }
 
 export async function runFlashJob(job: WriterFlashJob, context: FlashJobContext): Promise<CardRecord[]> {
+  await assertCallerMayRead(job.raw, context.callerUid)
   const drives = await connectedDrives(job.targets.map((target) => target.device))
   return flashImage({
     image: job.image,

@@ -17,6 +17,6 @@ export async function main(): Promise<void> {
     ? await connectToCore({ ...args.connect, callerUid: args.callerUid })
     : { input: process.stdin, writeLine: writeProtocolLine }
   channel.writeLine(encodeLine({ type: 'ready', pid: process.pid, uid: process.getuid?.() ?? null })!)
-  await runSession(channel, { allowedDrives: args.allowedDrives })
+  await runSession(channel, { allowedDrives: args.allowedDrives, callerUid: args.callerUid })
   process.exit(0)
 }

@@ -21,6 +21,8 @@ export interface Channel {
 export interface SessionOptions {
   /** The drives the user was asked about (--drives); null: any connected drive. */
   allowedDrives: string[] | null
+  /** Who asked (--caller-uid, or as pkexec/sudo recorded it). */
+  callerUid: number
 }
 
 /** Resolves when the channel closes (the caller then exits, abandoning a running job: its parent is gone or cancelled). */
@@ -45,7 +47,7 @@ export function runSession(channel: Channel, options: SessionOptions): Promise<v
       if (unasked) throw new BuildError('FORBIDDEN', `${unasked} was not among the drives this writer was started for`)
       if (message.type === 'card') return { type: 'answer', jobId, answer: await runCardJob(message.device, message.op, busyDevices) }
       const onProgress = (progress: Extract<FromWriter, { type: 'progress' }>['progress']) => send({ type: 'progress', jobId, progress })
-      return { type: 'done', jobId, records: await runFlashJob(message.job, { jobId, busyDevices, onProgress }) }
+      return { type: 'done', jobId, records: await runFlashJob(message.job, { jobId, busyDevices, onProgress, callerUid: options.callerUid }) }
     })()
       .catch((error: unknown): JobEnd => ({ type: 'failed', jobId, error: shape(error) }))
       .then((end) => {

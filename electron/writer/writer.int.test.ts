@@ -114,7 +114,7 @@ describe.skipIf(skip)('the writer process', () => {
     // Still taking jobs after all that: a read of the card.
     send({ type: 'card', jobId: 'read', device: card, op: { name: 'buildInfo' } })
     expect(await next((m) => m.type === 'answer' && m.jobId === 'read')).toMatchObject({ answer: { name: 'buildInfo', buildInfo: null } })
-    expect(channel.child.exitCode).toBeNull()
+    expect(channel.child?.exitCode).toBeNull()
     channel.end()
     expect(await channel.exited).toMatchObject({ code: 0, signal: null })
     expect(sha256sum(card)).toBe(cardBefore)

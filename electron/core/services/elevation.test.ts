@@ -30,25 +30,25 @@ describe('planElevation', () => {
 
   it('gives macOS one quoted command line that connects back, with the environment as options', () => {
     const mac = { command: '/Applications/Orchard.app/Contents/MacOS/Orchard', args: ['/Applications/Orchard.app/Contents/Resources/app.asar/out/main/writer.js'], env: { ELECTRON_RUN_AS_NODE: '1' } }
-    expect(planElevation(request({ platform: 'darwin', writer: mac, drives: ['/dev/disk4'], connect: { socket: '/tmp/orchard-w/writer.sock', tokenFile: '/tmp/orchard-w/token' } }))).toEqual({
+    expect(planElevation(request({ platform: 'darwin', writer: mac, drives: ['/dev/disk4'], connect: { socket: '/tmp/orchard-w/writer.sock', tokenFile: '/tmp/orchard-w/token', callerUid: 501 } }))).toEqual({
       kind: 'sudo-prompt',
       commandLine:
-        '"/Applications/Orchard.app/Contents/MacOS/Orchard" "/Applications/Orchard.app/Contents/Resources/app.asar/out/main/writer.js" "--connect" "/tmp/orchard-w/writer.sock" "/tmp/orchard-w/token" "--drives" "/dev/disk4"',
+        '"/Applications/Orchard.app/Contents/MacOS/Orchard" "/Applications/Orchard.app/Contents/Resources/app.asar/out/main/writer.js" "--connect" "/tmp/orchard-w/writer.sock" "/tmp/orchard-w/token" "--caller-uid" "501" "--drives" "/dev/disk4"',
       options: { name: 'Orchard', env: { ELECTRON_RUN_AS_NODE: '1' } },
     })
   })
 
   it('gives Windows the same shape with its paths and a physical drive', () => {
     const win = { command: 'C:\\Program Files\\Orchard\\Orchard.exe', args: ['C:\\Program Files\\Orchard\\resources\\app.asar\\out\\main\\writer.js'], env: { ELECTRON_RUN_AS_NODE: '1' } }
-    const plan = planElevation(request({ platform: 'win32', writer: win, drives: ['\\\\.\\PhysicalDrive2'], connect: { socket: '\\\\.\\pipe\\orchard-writer-x', tokenFile: 'C:\\Users\\me\\AppData\\Local\\Temp\\orchard-w\\token' } }))
+    const plan = planElevation(request({ platform: 'win32', writer: win, drives: ['\\\\.\\PhysicalDrive2'], connect: { socket: '\\\\.\\pipe\\orchard-writer-x', tokenFile: 'C:\\Users\\me\\AppData\\Local\\Temp\\orchard-w\\token', callerUid: 0 } }))
     expect(plan.kind).toBe('sudo-prompt')
     expect(plan.kind === 'sudo-prompt' && plan.commandLine).toBe(
-      '"C:\\Program Files\\Orchard\\Orchard.exe" "C:\\Program Files\\Orchard\\resources\\app.asar\\out\\main\\writer.js" "--connect" "\\\\.\\pipe\\orchard-writer-x" "C:\\Users\\me\\AppData\\Local\\Temp\\orchard-w\\token" "--drives" "\\\\.\\PhysicalDrive2"',
+      '"C:\\Program Files\\Orchard\\Orchard.exe" "C:\\Program Files\\Orchard\\resources\\app.asar\\out\\main\\writer.js" "--connect" "\\\\.\\pipe\\orchard-writer-x" "C:\\Users\\me\\AppData\\Local\\Temp\\orchard-w\\token" "--caller-uid" "0" "--drives" "\\\\.\\PhysicalDrive2"',
     )
   })
 
   it('refuses what it cannot pass safely, and says what to install when pkexec is missing', () => {
-    expect(() => planElevation(request({ platform: 'darwin', drives: ['/dev/disk4"; rm -rf /'], connect: { socket: '/s', tokenFile: '/t' } }))).toThrow(/safely/)
+    expect(() => planElevation(request({ platform: 'darwin', drives: ['/dev/disk4"; rm -rf /'], connect: { socket: '/s', tokenFile: '/t', callerUid: 501 } }))).toThrow(/safely/)
     expect(() => planElevation(request({ writer: { ...writer, env: { 'BAD NAME': 'x' } } }))).toThrow(/environment variable/)
     const missing = (() => {
       try {

@@ -31,15 +31,17 @@ export interface ElevationRequest {
   elevated: boolean
   /** pkexec's path on Linux, or null when polkit is missing. */
   pkexec: string | null
-  /** macOS/Windows: the rendezvous the writer connects back to. */
-  connect?: { socket: string; tokenFile: string }
+  /** The rendezvous the writer connects back to instead of using its stdin/stdout (required for macOS/Windows prompts). */
+  connect?: { socket: string; tokenFile: string; callerUid: number }
 }
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/
 
 export function planElevation({ writer, drives, platform, elevated, pkexec, connect }: ElevationRequest): ElevationPlan {
-  const driveArgs = drives.length ? ['--drives', ...drives] : []
-  if (elevated || drives.length === 0) return { kind: 'direct', command: writer.command, args: [...writer.args, ...driveArgs], env: writer.env ?? {} }
+  // --drives last: it takes the rest of the command line.
+  const connectArgs = connect ? ['--connect', connect.socket, connect.tokenFile, '--caller-uid', String(connect.callerUid)] : []
+  const writerArgs = [...writer.args, ...connectArgs, ...(drives.length ? ['--drives', ...drives] : [])]
+  if (elevated || drives.length === 0) return { kind: 'direct', command: writer.command, args: writerArgs, env: writer.env ?? {} }
   if (platform === 'linux') {
     if (!pkexec) throw new OrchardError('FORBIDDEN', 'Writing to drives needs administrator rights: install polkit (the pkexec package) or run Orchard with sudo')
     const env = Object.entries(writer.env ?? {}).map(([name, value]) => {
@@ -48,11 +50,11 @@ export function planElevation({ writer, drives, platform, elevated, pkexec, conn
     })
     // --disable-internal-agent: no text prompt on a terminal the app does not have; the desktop's polkit agent asks.
     const program = env.length ? ['/usr/bin/env', ...env, writer.command] : [writer.command]
-    return { kind: 'pkexec', command: pkexec, args: ['--disable-internal-agent', ...program, ...writer.args, ...driveArgs] }
+    return { kind: 'pkexec', command: pkexec, args: ['--disable-internal-agent', ...program, ...writerArgs] }
   }
   if (platform === 'darwin' || platform === 'win32') {
     if (!connect) throw new OrchardError('INTERNAL', 'An elevated writer on this OS needs a socket to connect back to')
-    const words = [writer.command, ...writer.args, '--connect', connect.socket, connect.tokenFile, ...driveArgs]
+    const words = [writer.command, ...writerArgs]
     return { kind: 'sudo-prompt', commandLine: words.map((word) => quoteWord(word, platform)).join(' '), options: { name: 'Orchard', env: writer.env ?? {} } }
   }
   throw new OrchardError('FORBIDDEN', `Writing to drives needs administrator rights, which Orchard cannot ask for on ${platform}: run it as an administrator`)

@@ -63,8 +63,9 @@ export async function startWriter(writer: WriterCommand, drives: string[], optio
   let timer: NodeJS.Timeout | undefined
   const { pid, uid } = await Promise.race([
     ready,
-    channel.exited.then(({ code, signal, stderr }) => {
-      throw new OrchardError('UNAVAILABLE', `The writer process ended before it was ready (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}`)
+    channel.exited.then((ended) => {
+      const { code, signal, stderr } = ended
+      throw channel.refusal(ended) ?? new OrchardError('UNAVAILABLE', `The writer process ended before it was ready (${signal ?? `exit ${code}`})${stderr ? `: ${stderr}` : ''}`)
     }),
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
