@@ -233,21 +233,21 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect(writerProcesses()).toEqual([])
   }, 180_000)
 
-  it('cancel mid-write stops both halves: every card failed as cancelled, no writer left', async () => {
+  it('cancel mid-write stops what is still running: the drive fails as cancelled, no writer left', async () => {
     const drive = await loop('cancelled', 256)
     process.env.ORCHARD_TEST_DRIVES = drive
     const file = path.join(dir, 'cancelled-mid-write.img')
     const stop = onFirstFlashing(drive, (jobId) => core.flash.cancel({ jobId }))
     const { end } = await flash({ image: noisy(), targets: [{ kind: 'drive', device: drive }, { kind: 'file', path: file }], verify: true })
     stop()
-    expect(end).toMatchObject({
-      ok: false,
-      error: { code: 'CANCELLED' },
-      records: [
-        { destination: drive, ok: false, error: expect.stringContaining('cancelled') },
-        { destination: file, ok: false, error: expect.stringContaining('cancelled') },
-      ],
-    })
+    expect(end).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    const [driveRecord, fileRecord] = end.records
+    expect(driveRecord).toMatchObject({ destination: drive, ok: false, error: expect.stringContaining('cancelled') })
+    // Core's half (a file in the page cache) may finish within the second the writer takes to start:
+    // then it is a good card, verified; otherwise it failed as cancelled. Never good unverified.
+    expect(fileRecord?.destination).toBe(file)
+    if (fileRecord?.ok) expect(fileRecord.verified).toBe(true)
+    else expect(fileRecord?.error).toContain('cancelled')
     expect(writerProcesses()).toEqual([])
   }, 120_000)
 
@@ -260,6 +260,8 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect((await client.call('cards.list', { target: card })).entries.map((e) => e.path)).toContain(script)
     expect((await client.call('cards.read', { target: card, path: script })).content).toBe('#!/bin/sh\necho extra\n')
     expect((await client.call('cards.buildInfo', { target: card })).buildInfo).toMatchObject({ name: 'app' })
+    // The card step's calls share one writer for the drive: one elevation prompt, not one per call.
+    expect(writerProcesses()).toHaveLength(1)
     await client.call('cards.remove', { target: card, path: script })
     await expect(client.call('cards.write', { target: card, path: '/cmdline.txt', content: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' })
     expect(fsckFat(extractPartition(card, 1, path.join(dir, 'edited.fat'))).ok).toBe(true)
@@ -268,6 +270,7 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     const unlisted = await loop('unlisted', 96, { testDrive: false })
     execFileSync('dd', [`if=${raw}`, `of=${unlisted}`, 'bs=1M', 'status=none'])
     await expect(client.call('cards.list', { target: unlisted })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('not a connected drive') })
+    await core.cards.release()
     expect(writerProcesses()).toEqual([])
   }, 120_000)
 })

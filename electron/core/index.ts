@@ -38,6 +38,7 @@ export interface Core {
   builds: BuildsService
   cloud: CloudService
   flash: ReturnType<typeof createFlashService>
+  cards: ReturnType<typeof createCardsService>
   /** Stops background work (the drive watcher) so the process can exit. */
   stop(): void
 }
@@ -64,7 +65,11 @@ export function createCore(options: CoreOptions): Core {
       'builds.cancel': (input) => builds.cancel(input),
       'drives.list': (input) => drives.list(input),
       'drives.watch': (input) => drives.watch(input),
-      'flash.start': (input) => flash.start(input),
+      // A card step's writer for the same drive ends first: one writer per drive at a time.
+      'flash.start': async (input) => {
+        for (const target of input.targets) if (target.kind === 'drive') await cards.release(target.device)
+        return flash.start(input)
+      },
       'flash.cancel': (input) => flash.cancel(input),
       'cards.list': cards.list,
       'cards.read': cards.read,
@@ -93,5 +98,16 @@ export function createCore(options: CoreOptions): Core {
     },
     { translateError, ...options },
   )
-  return { dispatcher, bus, builds, cloud, flash, stop: () => drives.stop() }
+  return {
+    dispatcher,
+    bus,
+    builds,
+    cloud,
+    flash,
+    cards,
+    stop: () => {
+      drives.stop()
+      void cards.release()
+    },
+  }
 }

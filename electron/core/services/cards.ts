@@ -1,20 +1,48 @@
 /**
  * Editing a flashed card's startup-scripts without mounting it. Image files are opened here,
  * unprivileged; a drive only by a writer process (elevated when needed), which checks again
- * that it is a connected drive and no system drive. One writer per call for now: a session
- * writer could take these jobs as well (writer-connection.ts).
+ * that it is a connected drive and no system drive. One writer per drive serves the card
+ * step's calls while it is in use (one elevation prompt, not one per call) and ends after a
+ * quiet spell.
  */
 import { randomUUID } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { runCardOp, type CardAnswer, type CardOp } from '../../../builder/src/flash/card-ops'
 import type { Input, Output } from '@common/contract'
 import { OrchardError } from '@common/errors'
-import { startWriter } from './writer-connection'
+import { startWriter, type WriterConnection } from './writer-connection'
 import type { WriterCommand } from './writer-process'
 
 type Answer<N extends CardOp['name']> = Extract<CardAnswer, { name: N }>
 
+/** How long a drive's writer waits for the next card call before it ends. */
+const IDLE_MS = 120_000
+
 export function createCardsService(writer: WriterCommand, busyDevices: () => string[]) {
+  const sessions = new Map<string, { connection: Promise<WriterConnection>; idle?: NodeJS.Timeout }>()
+
+  /** The drive's writer, started (and the user asked) once; a refused or ended one is forgotten. */
+  function sessionFor(device: string) {
+    let session = sessions.get(device)
+    if (!session) {
+      const connection = startWriter(writer, [device])
+      session = { connection }
+      sessions.set(device, session)
+      const forget = () => sessions.get(device)?.connection === connection && sessions.delete(device)
+      connection.then((started) => void started.exited.then(forget), forget)
+    }
+    clearTimeout(session.idle)
+    return session
+  }
+
+  function keepFor(device: string, session: { connection: Promise<WriterConnection>; idle?: NodeJS.Timeout }) {
+    session.idle = setTimeout(() => {
+      sessions.delete(device)
+      void session.connection.then((connection) => connection.end())
+    }, IDLE_MS)
+    session.idle.unref()
+  }
+
   async function ask<N extends CardOp['name']>(target: string, op: Extract<CardOp, { name: N }>): Promise<Answer<N>> {
     const answer = (await isImageFile(target)) ? await runCardOp(target, op) : await askWriter(target, op)
     if (answer.name !== op.name) throw new OrchardError('INTERNAL', `A card ${op.name} was answered with ${answer.name}`)
@@ -23,14 +51,14 @@ export function createCardsService(writer: WriterCommand, busyDevices: () => str
 
   async function askWriter(device: string, op: CardOp): Promise<CardAnswer> {
     if (busyDevices().includes(device)) throw new OrchardError('UNSAFE_TARGET', `${device} is being flashed`)
-    const connection = await startWriter(writer, [device])
+    const session = sessionFor(device)
     try {
-      const end = await connection.run({ type: 'card', jobId: randomUUID(), device, op })
+      const end = await (await session.connection).run({ type: 'card', jobId: randomUUID(), device, op })
       if (end.type === 'failed') throw new OrchardError(end.error.code, end.error.message, end.error.detail)
       if (end.type !== 'answer') throw new OrchardError('INTERNAL', `The writer answered a card ${op.name} with ${end.type}`)
       return end.answer
     } finally {
-      await connection.end()
+      keepFor(device, session)
     }
   }
 
@@ -42,6 +70,15 @@ export function createCardsService(writer: WriterCommand, busyDevices: () => str
     write: async ({ target, path, content }: Input<'cards.write'>): Promise<Output<'cards.write'>> => ({ path: (await ask(target, { name: 'write', path, content })).path }),
     remove: async ({ target, path }: Input<'cards.remove'>): Promise<Output<'cards.remove'>> => ({ path: (await ask(target, { name: 'remove', path })).path }),
     buildInfo: async ({ target }: Input<'cards.buildInfo'>): Promise<Output<'cards.buildInfo'>> => ({ buildInfo: (await ask(target, { name: 'buildInfo' })).buildInfo }),
+    /** Ends every drive's writer (core stopping, or a flash about to use the drive). */
+    async release(device?: string): Promise<void> {
+      const ending = [...sessions].filter(([name]) => device === undefined || name === device)
+      for (const [name, session] of ending) {
+        clearTimeout(session.idle)
+        sessions.delete(name)
+      }
+      await Promise.all(ending.map(([, session]) => session.connection.then((connection) => connection.end(), () => undefined)))
+    },
   }
 }
 
