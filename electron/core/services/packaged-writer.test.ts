@@ -10,6 +10,7 @@ const root = new URL('../../../', import.meta.url)
 const read = (file: string) => readFileSync(new URL(file, root), 'utf8')
 const builder = YAML.parse(read('electron-builder.yml')) as {
   productName: string
+  asarUnpack: string[]
   linux: { extraResources: { from: string; to: string }[] }
   deb: { fpm: string[] }
 }
@@ -25,6 +26,8 @@ describe('the packaged writer', () => {
   it('starts the entry electron-vite builds, from the launcher and on macOS/Windows', () => {
     expect(read('electron.vite.config.ts')).toMatch(/writer: resolve\('electron\/writer\/index\.ts'\)/)
     expect(WRITER_ENTRY).toBe('out/main/writer.js')
+    // Shipped on disk, not only inside app.asar.
+    expect(builder.asarUnpack).toEqual(expect.arrayContaining([WRITER_ENTRY, 'out/main/chunks/**']))
     expect(read('resources/linux/orchard-writer')).toContain('"$resources/app.asar/out/main/writer.js"')
     expect(packagedWriterCommand({ platform: 'darwin', resourcesPath: '/Applications/Orchard.app/Contents/Resources', execPath: '/Applications/Orchard.app/Contents/MacOS/Orchard' })).toEqual({
       command: '/Applications/Orchard.app/Contents/MacOS/Orchard',
