@@ -9,7 +9,8 @@ import { BRIDGE_CLOSE } from '@common/channels'
 import { createClient } from '@common/client'
 import { OrchardError } from '@common/errors'
 import { createCore } from '../core'
-import { startBridge, type Bridge } from './server'
+import http from 'node:http'
+import { BRIDGE_MAX_PAYLOAD, startBridge, type Bridge } from './server'
 
 let bridge: Bridge
 let staticDir: string
@@ -124,4 +125,71 @@ describe('bridge', () => {
     const escape = await fetch(`${bridge.origin}/%2e%2e/%2e%2e/etc/passwd`)
     expect(escape.status).toBe(404)
   })
+
+  it.each(['/%', '//', '/%E0%A4%A', '//etc/passwd', '/a%00b', '/..%2f..%2fetc%2fpasswd', '/%2e%2e%5c..%5cetc', '*'])('answers the malformed path %s with 400 or 404 and keeps serving', async (target) => {
+    const status = await rawRequest(target)
+    expect([400, 404]).toContain(status)
+    expect((await fetch(`${bridge.origin}/`)).status).toBe(200)
+  })
+
+  it.each([
+    ['a DNS-rebinding host', () => ({ host: `evil.example:${port()}` })],
+    ['a foreign origin', () => ({ origin: 'http://evil.example' })],
+    ['another loopback port', () => ({ origin: `http://127.0.0.1:${Number(port()) + 1}` })],
+  ])('refuses a page request from %s with 403', async (_name, headers) => {
+    expect(await rawRequest('/', headers())).toBe(403)
+  })
+
+  it('serves its own origin and localhost', async () => {
+    expect(await rawRequest('/', { origin: bridge.origin })).toBe(200)
+    expect(await rawRequest('/', { host: `localhost:${port()}` })).toBe(200)
+  })
+
+  it.each([
+    ['a DNS-rebinding host', () => ({ host: `evil.example:${port()}` })],
+    ['a foreign origin', () => ({ origin: 'http://evil.example' })],
+  ])('refuses the WebSocket upgrade from %s, even with the token', async (_name, headers) => {
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`, { headers: headers() })
+    const refused = await new Promise<number>((resolve, reject) => {
+      raw.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
+      raw.once('open', () => reject(new Error('the upgrade was accepted')))
+      raw.once('error', reject)
+    })
+    expect(refused).toBe(403)
+  })
+
+  it('accepts the WebSocket from its own origin', async () => {
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`, { origin: bridge.origin })
+    await new Promise((resolve, reject) => {
+      raw.once('open', resolve)
+      raw.once('error', reject)
+    })
+    raw.close()
+  })
+
+  it('closes a connection that sends a frame over maxPayload, and serves others', async () => {
+    expect(BRIDGE_MAX_PAYLOAD).toBeLessThanOrEqual(16 * 1024 * 1024)
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
+    await new Promise((resolve) => raw.once('open', resolve))
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
+    raw.on('error', () => undefined)
+    raw.send('x'.repeat(BRIDGE_MAX_PAYLOAD + 1))
+    expect(await closed).toBe(1009)
+    expect(await connect().call('app.info', {})).toMatchObject({ ok: true })
+  })
 })
+
+const port = () => new URL(bridge.origin).port
+
+/** A request with its target and headers exactly as given (fetch would normalise both). */
+function rawRequest(target: string, headers: Record<string, string> = {}): Promise<number> {
+  const { hostname, port: at } = new URL(bridge.origin)
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: hostname, port: at, path: target, headers, setHost: !headers.host }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    request.on('error', reject)
+    request.end()
+  })
+}

@@ -51,15 +51,42 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
+/**
+ * The largest frame a client may send. Client messages are calls whose biggest inputs are
+ * text a person imports (a devices CSV, a recipe, a card file): 8 MiB holds a devices table
+ * of some 40,000 rows with JSON escaping, and is far below ws's 100 MiB default.
+ */
+export const BRIDGE_MAX_PAYLOAD = 8 * 1024 * 1024
+
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const host = options.host ?? '127.0.0.1'
   if (!isLoopback(host)) {
     throw new OrchardError('FORBIDDEN', `The bridge only binds to loopback addresses, not "${host}"`)
   }
   const token = options.token ?? randomBytes(32).toString('base64url')
-  const server = http.createServer((request, response) => void serveStatic(options.staticDir, request, response))
-  const sockets = new WebSocketServer({ server, path: BRIDGE_PATH })
+  // Filled in once listening: the port is known only then, and nothing is served before.
+  let allowed: { hosts: Set<string>; origins: Set<string> } = { hosts: new Set(), origins: new Set() }
+  // A DNS-rebinding page sends a foreign Host; a foreign page sends its own Origin (browsers always send one with a WebSocket).
+  const permitted = (request: http.IncomingMessage) => {
+    const { host: hostHeader, origin } = request.headers
+    return hostHeader !== undefined && allowed.hosts.has(hostHeader.toLowerCase()) && (origin === undefined || allowed.origins.has(origin.toLowerCase()))
+  }
+  const server = http.createServer((request, response) => {
+    if (!permitted(request)) return void response.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden')
+    serveStatic(options.staticDir, request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
+      response.end()
+    })
+  })
+  const sockets = new WebSocketServer({
+    server,
+    path: BRIDGE_PATH,
+    maxPayload: BRIDGE_MAX_PAYLOAD,
+    verifyClient: ({ req }, done) => (permitted(req) ? done(true) : done(false, 403, 'Forbidden')),
+  })
   sockets.on('connection', (socket, request) => {
+    // ws closes the connection itself (1009 for an oversized frame); unheard, the error would end the process.
+    socket.on('error', () => undefined)
     const offered = new URL(request.url ?? '', 'http://loopback').searchParams.get('token')
     if (!offered) return socket.close(BRIDGE_CLOSE.missingToken.code, BRIDGE_CLOSE.missingToken.reason)
     if (!sameSecret(offered, token)) return socket.close(BRIDGE_CLOSE.invalidToken.code, BRIDGE_CLOSE.invalidToken.reason)
@@ -72,6 +99,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   })
   const { port } = server.address() as AddressInfo
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, origin.slice('http://'.length)])
+  allowed = { hosts, origins: new Set([...hosts].map((name) => `http://${name}`)) }
   return {
     origin,
     token,
@@ -118,7 +147,11 @@ function serveConnection(socket: WebSocket, dispatcher: Dispatcher, bus: EventBu
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:* ws://[::1]:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 async function serveStatic(root: string | undefined, request: http.IncomingMessage, response: http.ServerResponse) {
-  const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://loopback').pathname)
+  const pathname = decodedPath(request.url)
+  if (pathname === undefined) {
+    response.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request')
+    return
+  }
   const file = root ? path.resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`) : undefined
   const inside = root && file && (file === root || file.startsWith(path.resolve(root) + path.sep))
   const found = inside && request.method === 'GET' ? await stat(file).catch(() => undefined) : undefined
@@ -134,4 +167,16 @@ async function serveStatic(root: string | undefined, request: http.IncomingMessa
     'cache-control': 'no-store',
   })
   createReadStream(file).pipe(response)
+}
+
+/** The request's path, percent-decoded; undefined when it is not an origin-form path (`*`, `//x`) or decodes to nonsense. */
+function decodedPath(target: string | undefined): string | undefined {
+  const raw = (target ?? '/').split('?')[0]!
+  if (!raw.startsWith('/') || raw.startsWith('//')) return undefined
+  try {
+    const pathname = decodeURIComponent(raw)
+    return pathname.includes('\0') ? undefined : pathname
+  } catch {
+    return undefined
+  }
 }
