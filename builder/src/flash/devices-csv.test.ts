@@ -119,12 +119,43 @@ describe('devicesToCsv', () => {
 
   it('writes RFC 4180 with quotes only where needed', () => {
     expect(devicesToCsv(devices)).toBe(
-      'hostname,STATIC_IP,NOTE,PAD,EMPTY\r\npi-1,10.0.0.1/24,"a, ""b""","  x  ",\r\npi-2,,$HOME é,"\tt",\r\n',
+      'hostname,STATIC_IP,NOTE,PAD,EMPTY\r\npi-1,10.0.0.1/24,"a, ""b""","  x  ",\r\npi-2,,$HOME é,\'\tt,\r\n',
     )
   })
 
   it('round-trips through parseDevicesCsv', () => {
     expect(parseDevicesCsv(devicesToCsv(devices))).toEqual({ devices, problems: [] })
+  })
+
+  // Values come from imported CSVs; a spreadsheet must never run one as a formula (OWASP CSV injection).
+  const hostile: Device[] = [
+    {
+      hostname: 'pi-1',
+      variables: {
+        HOSTNAME: 'pi-1',
+        F: '=HYPERLINK("http://evil.example","x")',
+        P: "+1+cmd|' /C calc'!A0",
+        M: '-2+3',
+        A: '@SUM(A1)',
+        T: '\t=1',
+        R: '\r=1',
+        Q: "'=already quoted",
+        QQ: "''",
+        PLAIN: "'just a quote",
+      },
+    },
+  ]
+
+  it('neutralises cells a spreadsheet would run as a formula with a leading single quote', () => {
+    const [header, row] = devicesToCsv(hostile).split('\r\n')
+    expect(header).toBe('hostname,F,P,M,A,T,R,Q,QQ,PLAIN')
+    expect(row).toBe(`pi-1,"'=HYPERLINK(""http://evil.example"",""x"")",'+1+cmd|' /C calc'!A0,'-2+3,'@SUM(A1),'\t=1,"'\r=1",''=already quoted,''','just a quote`)
+  })
+
+  it('reads its neutralised cells back as the values it exported', () => {
+    // A line break cannot be a device value (device.env has one line per variable), so R gets a plain one here.
+    const values = hostile.map((device) => ({ ...device, variables: { ...device.variables, R: 'r' } }))
+    expect(parseDevicesCsv(devicesToCsv(values))).toEqual({ devices: values, problems: [] })
   })
 
   it('writes a missing variable as an empty field', () => {

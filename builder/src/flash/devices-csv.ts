@@ -1,8 +1,10 @@
 /**
  * The devices table as CSV, read the way spreadsheets write it: UTF-8 with or without a
  * BOM, LF, CRLF or CR line ends, RFC 4180 quoting. One row per device: a `hostname`
- * column and any number of variable columns, which become device.env keys.
+ * column and any number of variable columns, which become device.env keys. Exports
+ * neutralise formula cells with a leading `'`, which reading takes off (util/csv-formula.ts).
  */
+import { neutraliseFormula, readNeutralised } from '../util/csv-formula'
 import type { CsvProblem, Device } from '../vocabulary'
 
 export type { CsvProblem, Device }
@@ -71,7 +73,7 @@ function readRecords(text: string): CsvRecord[] {
         while (i < n && !endsField(text[i])) i++
         value = text.slice(start, i).replace(/[ \t]+$/, '')
       }
-      record.fields.push(value)
+      record.fields.push(readNeutralised(value))
       if (text[i] !== ',') break
       i++
     }
@@ -177,10 +179,12 @@ function checkRow(record: CsvRecord, width: number, hostnameColumn: Column, vari
   return problems
 }
 
-const csvField = (value: string) => (/[",\r\n]|^[ \t]|[ \t]$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)
+const quoted = (value: string) => (/[",\r\n]|^[ \t]|[ \t]$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)
+const csvField = (value: string) => quoted(neutraliseFormula(value))
 
 /**
- * The devices table as CSV (RFC 4180: CRLF, quotes only where needed, no BOM): `hostname`,
+ * The devices table as CSV (RFC 4180: CRLF, quotes only where needed, no BOM, formula cells
+ * neutralised): `hostname`,
  * then every other variable in order of first appearance. A device without a variable gets
  * an empty field, which reads back as an empty value.
  */

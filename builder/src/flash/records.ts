@@ -4,6 +4,7 @@
  */
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { neutraliseFormula } from '../util/csv-formula'
 import { dataDir } from '../util/paths'
 import { CardRecord } from '../vocabulary'
 
@@ -30,10 +31,10 @@ export async function readRecords(file = recordsFile()): Promise<CardRecord[]> {
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as CardRecord)
 }
 
-/** RFC 4180 CSV with a header row, as spreadsheets read it. */
+/** RFC 4180 CSV with a header row, as spreadsheets read it; formula cells neutralised (the serial comes from the USB device). */
 export function recordsToCsv(records: CardRecord[]): string {
   const cell = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : String(value)
+    const text = neutraliseFormula(value === null || value === undefined ? '' : String(value))
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
   }
   return [RECORD_FIELDS.join(','), ...records.map((record) => RECORD_FIELDS.map((field) => cell(record[field])).join(','))].join('\r\n') + '\r\n'

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { RECORD_FIELDS, recordsToCsv, type CardRecord } from './records'
+
+const record: CardRecord = {
+  jobId: 'job-1',
+  destination: '/dev/sdb',
+  kind: 'drive',
+  size: 32_000_000_000,
+  serial: '=cmd|\' /C calc\'!A0',
+  hostname: 'pi-1',
+  imageSha256: 'ab'.repeat(32),
+  bytesWritten: 1024,
+  verified: true,
+  deviceFilesHash: null,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  endedAt: '2026-01-01T00:01:00.000Z',
+  ok: false,
+  error: '-1+@SUM(A1), "failed"',
+}
+
+describe('recordsToCsv', () => {
+  it('writes a header row and one row per record, quoting where RFC 4180 needs it', () => {
+    const [header, row, end] = recordsToCsv([{ ...record, serial: 'SN1', error: null }]).split('\r\n')
+    expect(header).toBe(RECORD_FIELDS.join(','))
+    expect(row).toBe(`job-1,/dev/sdb,drive,32000000000,SN1,pi-1,${'ab'.repeat(32)},1024,true,,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,false,`)
+    expect(end).toBe('')
+  })
+
+  // The serial comes from the USB device and the error from whatever failed: a spreadsheet must not run either (OWASP CSV injection).
+  it('neutralises cells a spreadsheet would run as a formula with a leading single quote', () => {
+    const row = recordsToCsv([record]).split('\r\n')[1]!
+    expect(row).toContain(`,'=cmd|' /C calc'!A0,`)
+    expect(row.endsWith(`,"'-1+@SUM(A1), ""failed"""`)).toBe(true)
+  })
+})
