@@ -14,6 +14,37 @@ export interface BuildInfo {
   customizations: string[]
 }
 
+/**
+ * A source URL as build info carries it (on every card, beside the image, in S3): without
+ * user info, query or fragment, where presigned tokens and passwords live, and saying what
+ * was trimmed so a person knows. The recipe keeps the full URL to download from.
+ */
+export function shareableSourceUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return '(not a readable URL: left out)'
+  }
+  const removed: string[] = []
+  if (parsed.username || parsed.password) removed.push('user info')
+  parsed.username = ''
+  parsed.password = ''
+  // An empty `?` or `#` still counts: the person should see the URL differs from the recipe's.
+  const [beforeHash, fragment] = parsed.href.split(/#(.*)/s)
+  if (beforeHash!.includes('?')) removed.push('query')
+  if (fragment !== undefined) removed.push('fragment')
+  parsed.search = ''
+  parsed.hash = ''
+  const what = removed.length > 1 ? `${removed.slice(0, -1).join(', ')} and ${removed.at(-1)}` : removed[0]
+  return what ? `${parsed.href} (${what} removed)` : parsed.href
+}
+
+/** BuildInfo's source: the URL made shareable, or the local image's resolved path. */
+export function buildInfoSource(recipeSource: { url?: string }, resolvedPath: string, sha256: string): BuildInfo['source'] {
+  return recipeSource.url ? { url: shareableSourceUrl(recipeSource.url), sha256 } : { path: resolvedPath, sha256 }
+}
+
 /** What the recipe changes, in words a person reads: every feature's lines, in registry order. */
 export function describeCustomizations(recipe: SealedRecipe): string[] {
   return features.flatMap((feature) => feature.describe(recipe))

@@ -10,7 +10,7 @@ import { chrootUnavailableReason } from '../steps/chroot-executor'
 import { stepPlan } from '../steps/plan'
 import { runSteps } from '../steps/run-steps'
 import { repackImage } from '../assemble/repack'
-import type { BuildInfo } from '../customize/buildinfo'
+import { buildInfoSource, type BuildInfo } from '../customize/buildinfo'
 import { customizeImage } from '../customize/customize'
 import { sealRecipe } from '../recipe/secrets'
 import { BuildError } from '../util/errors'
@@ -86,7 +86,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
           builder: { name: 'orchard', version: BUILDER_VERSION },
           mode,
           builtAt: new Date().toISOString(),
-          source: { ...(recipe.source.url ? { url: recipe.source.url } : { path: source.origin }), sha256: source.sha256 },
+          source: buildInfoSource(recipe.source, source.origin, source.sha256),
           recipeSha256: recipeHash(recipe),
         },
         onStep: (message) => report({ phase: 'customize', message }),

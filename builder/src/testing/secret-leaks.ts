@@ -6,7 +6,7 @@
  */
 import { redactText } from '../cloud/redact'
 import { nativeBootFiles } from '../customize/boot-files'
-import { buildInfoText, describeCustomizations } from '../customize/buildinfo'
+import { buildInfoSource, buildInfoText, describeCustomizations } from '../customize/buildinfo'
 import { firstRunScript } from '../customize/first-run'
 import type { ReleaseTraits } from '../image/traits'
 import { parseRecipe } from '../recipe/load'
@@ -36,7 +36,7 @@ export function secretLeaks(example: Record<string, unknown>): string[] {
 
   check('the sealed recipe', JSON.stringify(sealed), typed)
   const customizations = describeCustomizations(sealed)
-  check('build info', buildInfoText({ name: recipe.name, builder: { name: 'orchard', version: '0' }, mode: 'quick', builtAt: '', source: recipe.source, recipeSha256: '', release: RELEASE_SHAPES[0]!, customizations }), every)
+  check('build info', buildInfoText({ name: recipe.name, builder: { name: 'orchard', version: '0' }, mode: 'quick', builtAt: '', source: buildInfoSource(recipe.source, recipe.source.path ?? '', recipe.source.sha256), recipeSha256: '', release: RELEASE_SHAPES[0]!, customizations }), every)
   check('build info (JSON)', JSON.stringify(customizations), every)
   check("the recipe's fingerprint", canonicalJson(withoutSecrets(recipe)) + canonicalJson(withoutSecrets(sealed)), every)
 
