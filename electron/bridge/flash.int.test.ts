@@ -260,6 +260,10 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect((await client.call('cards.list', { target: card })).entries.map((e) => e.path)).toContain(script)
     expect((await client.call('cards.read', { target: card, path: script })).content).toBe('#!/bin/sh\necho extra\n')
     expect((await client.call('cards.buildInfo', { target: card })).buildInfo).toMatchObject({ name: 'app' })
+    // The card step asks for the list and the build info at once: both answered, one after the other.
+    const [listed, info] = await Promise.all([client.call('cards.list', { target: card }), client.call('cards.buildInfo', { target: card })])
+    expect(listed.entries.length).toBeGreaterThan(0)
+    expect(info.buildInfo).toMatchObject({ name: 'app' })
     // The card step's calls share one writer for the drive: one elevation prompt, not one per call.
     expect(writerProcesses()).toHaveLength(1)
     await client.call('cards.remove', { target: card, path: script })

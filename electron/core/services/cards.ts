@@ -15,18 +15,26 @@ import type { WriterCommand } from './writer-process'
 
 type Answer<N extends CardOp['name']> = Extract<CardAnswer, { name: N }>
 
+interface Session {
+  connection: Promise<WriterConnection>
+  /** The last job asked of it: the next waits for it. */
+  queue: Promise<void>
+  idle?: NodeJS.Timeout
+}
+
 /** How long a drive's writer waits for the next card call before it ends. */
 const IDLE_MS = 120_000
 
 export function createCardsService(writer: WriterCommand, busyDevices: () => string[]) {
-  const sessions = new Map<string, { connection: Promise<WriterConnection>; idle?: NodeJS.Timeout }>()
+  // One writer per drive; its card jobs one at a time (the writer counts a drive in a running job as busy).
+  const sessions = new Map<string, Session>()
 
   /** The drive's writer, started (and the user asked) once; a refused or ended one is forgotten. */
   function sessionFor(device: string) {
     let session = sessions.get(device)
     if (!session) {
       const connection = startWriter(writer, [device])
-      session = { connection }
+      session = { connection, queue: Promise.resolve() }
       sessions.set(device, session)
       const forget = () => sessions.get(device)?.connection === connection && sessions.delete(device)
       connection.then((started) => void started.exited.then(forget), forget)
@@ -35,7 +43,7 @@ export function createCardsService(writer: WriterCommand, busyDevices: () => str
     return session
   }
 
-  function keepFor(device: string, session: { connection: Promise<WriterConnection>; idle?: NodeJS.Timeout }) {
+  function keepFor(device: string, session: Session) {
     session.idle = setTimeout(() => {
       sessions.delete(device)
       void session.connection.then((connection) => connection.end())
@@ -52,11 +60,19 @@ export function createCardsService(writer: WriterCommand, busyDevices: () => str
   async function askWriter(device: string, op: CardOp): Promise<CardAnswer> {
     if (busyDevices().includes(device)) throw new OrchardError('UNSAFE_TARGET', `${device} is being flashed`)
     const session = sessionFor(device)
-    try {
+    const run = async () => {
       const end = await (await session.connection).run({ type: 'card', jobId: randomUUID(), device, op })
       if (end.type === 'failed') throw new OrchardError(end.error.code, end.error.message, end.error.detail)
       if (end.type !== 'answer') throw new OrchardError('INTERNAL', `The writer answered a card ${op.name} with ${end.type}`)
       return end.answer
+    }
+    const answer = session.queue.then(run, run)
+    session.queue = answer.then(
+      () => undefined,
+      () => undefined,
+    )
+    try {
+      return await answer
     } finally {
       keepFor(device, session)
     }
