@@ -2,31 +2,20 @@
 import { createHash } from 'node:crypto'
 import { access, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import YAML from 'yaml'
 import type { z } from 'zod'
 import { BuildError } from '../util/errors'
 import { canonicalJson } from '../util/hash'
 import { features } from '../features/registry'
 import { RecipeSchema, type Recipe, type SealedRecipe } from './schema'
 import { withoutSecrets } from './secrets'
+import { describeProblems, formatPath, readRecipeYaml, type RecipeProblem } from './yaml'
+
+export { describeProblems, readRecipeYaml, type RecipeProblem }
 
 export interface LoadedRecipe {
   recipe: Recipe
   /** Relative paths in the recipe are relative to this folder. */
   baseDir: string
-}
-
-export interface RecipeProblem {
-  path: string
-  message: string
-}
-
-/** `users[0].sshKeys[1]` style, the way a person finds it in the YAML. */
-function formatPath(segments: PropertyKey[]): string {
-  return segments.reduce<string>((out, segment) => {
-    if (typeof segment === 'number') return `${out}[${segment}]`
-    return out ? `${out}.${String(segment)}` : String(segment)
-  }, '')
 }
 
 export function recipeProblems(error: z.ZodError): RecipeProblem[] {
@@ -41,10 +30,6 @@ export function recipeProblems(error: z.ZodError): RecipeProblem[] {
   })
 }
 
-export function describeProblems(problems: RecipeProblem[]): string {
-  return problems.map((problem) => `${problem.path}: ${problem.message}`).join('\n')
-}
-
 /** Validates recipe data (already parsed from YAML or built by the app). */
 export function parseRecipe(data: unknown): Recipe {
   const result = RecipeSchema.safeParse(data)
@@ -55,31 +40,6 @@ export function parseRecipe(data: unknown): Recipe {
 
 export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
   return parseRecipe(readRecipeYaml(text, fileName))
-}
-
-/** Recipe YAML as plain data, not yet validated: numbers kept as text, syntax errors thrown as INVALID_RECIPE. */
-export function readRecipeYaml(text: string, fileName = 'recipe'): unknown {
-  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  if (document.errors.length) {
-    // Later syntax errors are mostly echoes of the first: report that one.
-    const [first] = document.errors
-    const more = document.errors.length > 1 ? ` (and ${document.errors.length - 1} more after it)` : ''
-    const problems = [
-      {
-        path: `${fileName}:${first!.linePos?.[0]?.line ?? '?'}`,
-        message: `${first!.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${more}`,
-      },
-    ]
-    throw new BuildError('INVALID_RECIPE', `The recipe is not valid YAML:\n${describeProblems(problems)}`, { problems })
-  }
-  // The recipe has no numeric fields: an unquoted 12345678 passphrase or 0644 mode is text,
-  // and YAML's number reading would drop leading zeros.
-  YAML.visit(document, {
-    Scalar(_key, node) {
-      if ((typeof node.value === 'number' || typeof node.value === 'bigint') && node.source) node.value = node.source
-    },
-  })
-  return document.toJS()
 }
 
 export async function loadRecipe(file: string): Promise<LoadedRecipe> {
