@@ -55,6 +55,17 @@ describe('status objects', () => {
     await expect(writeStatus(client, 'pipeline', '../x', status('../x'))).rejects.toMatchObject({ code: 'INVALID_INPUT' })
   })
 
+  it('are read with a limit: a status.json over 1 MiB is refused unread, a follow ends on it (issue 14)', async () => {
+    // Valid JSON of a valid shape, only huge: before the limit it was read whole into memory.
+    const huge = { ...status('b-huge'), lastLines: Array.from({ length: 3000 }, () => 'x'.repeat(1000)) }
+    await client.send(new PutObjectCommand({ Bucket: 'pipeline', Key: statusKey('b-huge'), Body: JSON.stringify(huge), ContentType: 'application/json' }))
+    await expect(readStatus(client, 'pipeline', 'b-huge')).rejects.toMatchObject({ code: 'CLOUD_FAILED', message: expect.stringMatching(/status\.json is \d+ bytes, over the 1048576 bytes it may have: refused unread/) })
+    const follow = async () => {
+      for await (const seen of followStatus({ client, bucket: 'pipeline', id: 'b-huge', minInterval: 5, maxInterval: 5, maxFailures: 2 })) void seen
+    }
+    await expect(follow()).rejects.toMatchObject({ code: 'CLOUD_FAILED', message: expect.stringContaining('over the 1048576 bytes') })
+  })
+
   it('are followed: each change once, in order, ending with the final one', async () => {
     const id = 'b-follow'
     const steps: BuildStatus[] = [

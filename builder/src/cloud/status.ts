@@ -8,6 +8,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { BuildError } from '../util/errors'
 import { CloudBuildStatus as BuildStatusSchema, type CloudBuildStatus as BuildStatus } from '../vocabulary'
 import { checkBuildId, statusKey } from './build-keys'
+import { readLimitedText } from './read-limited'
 import { redactLines } from './redact'
 import { s3Call } from './s3'
 
@@ -39,21 +40,41 @@ export interface Fetched {
   etag: string | undefined
 }
 
-/** The status as stored; null when there is none (yet); `unchanged` when it still has `etag`. */
+/**
+ * Pure: status.json's text as a status, or CLOUD_FAILED saying why it is not one (not JSON,
+ * or the shape is wrong: the first problem's path and message). Never any other error.
+ */
+export function parseStatusText(text: string, where: string): BuildStatus {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new BuildError('CLOUD_FAILED', `${where} is not JSON`)
+  }
+  const parsed = BuildStatusSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new BuildError('CLOUD_FAILED', `${where} is not a build status: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'unreadable'}`)
+  }
+  return parsed.data
+}
+
+/**
+ * The status as stored; null when there is none (yet); `unchanged` when it still has `etag`.
+ * Read with a limit (1 MiB): a status is a few KB, and a bucket may hold anything.
+ */
 export async function fetchStatus(client: S3Client, bucket: string, id: string, etag?: string, signal?: AbortSignal): Promise<Fetched | null | 'unchanged'> {
   const key = statusKey(id)
+  const where = `s3://${bucket}/${key}`
   try {
     const { response, text } = await s3Call(client, { action: 'GetObject', bucket, key }, async () => {
       const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag && { IfNoneMatch: etag }) }), { abortSignal: signal })
       // A body cut short (a dropped connection, a store that is rewriting the object) is a failed poll.
-      return { response, text: await response.Body!.transformToString() }
+      return { response, text: await readLimitedText(response, where) }
     })
-    const parsed = BuildStatusSchema.safeParse(JSON.parse(text))
-    if (!parsed.success) throw new BuildError('CLOUD_FAILED', `s3://${bucket}/${key} is not a build status: ${parsed.error.issues[0]?.message}`)
-    return { status: parsed.data, etag: response.ETag }
+    return { status: parseStatusText(text, where), etag: response.ETag }
   } catch (error) {
-    if (error instanceof SyntaxError) throw new BuildError('CLOUD_FAILED', `s3://${bucket}/${key} is not JSON`)
-    if (error instanceof BuildError && error.code === 'CLOUD_NOT_FOUND' && (error.detail as { missing?: string }).missing === 'key') return null
+    if (error instanceof BuildError && error.code === 'CLOUD_NOT_FOUND' && (error.detail as { missing?: string } | undefined)?.missing === 'key') return null
     if (error instanceof BuildError && (error.detail as { status?: number } | undefined)?.status === 304) return 'unchanged'
     throw error
   }

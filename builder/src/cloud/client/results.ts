@@ -14,6 +14,8 @@ import { BuildError } from '../../util/errors'
 import { downloadVerified, type DownloadProgress, type DownloadResult } from './download/download'
 import { s3Call } from '../s3'
 import { buildPrefix, checkBuildId, outputKeys } from '../build-keys'
+import { readLimitedBytes } from '../read-limited'
+import { fileIn, localFileName } from './local-name'
 
 export interface BuildOutputs {
   id: string
@@ -47,7 +49,11 @@ export async function findBuildOutputs(client: S3Client, bucket: string, id: str
   if (!name) {
     throw new BuildError('CLOUD_NOT_FOUND', `Build ${id} has published no image in s3://${bucket}/${prefix} (not finished, failed, or expired)`, { missing: 'key', bucket, key: `${prefix}<name>.img.xz` })
   }
-  return { id, name, keys: outputKeys(id, name), all }
+  const keys = outputKeys(id, name)
+  // Every local name comes from this one: refuse it here, before anything is fetched.
+  localFileName(`${name}.buildinfo.json`, keys.image)
+  localFileName(`${name}.img.xz.sha256.partial.json`, keys.image)
+  return { id, name, keys, all }
 }
 
 export interface DownloadedBuild {
@@ -63,8 +69,8 @@ export interface DownloadedBuild {
   checksumFile?: string
 }
 
-/** Pure: where `downloadBuild` puts a build's image in `outDir`. */
-export const imageFile = (outDir: string, outputs: BuildOutputs) => path.join(path.resolve(outDir), path.basename(outputs.keys.image))
+/** Pure: where `downloadBuild` puts a build's image in `outDir`; FORBIDDEN when its name is no plain file name. */
+export const imageFile = (outDir: string, outputs: BuildOutputs) => fileIn(outDir, `${outputs.name}.img.xz`, outputs.keys.image)
 
 /** Downloads build `id`'s image into `outDir` as <name>.img.xz, SHA256-verified, with its small files. */
 export async function downloadBuild(options: {
@@ -104,10 +110,11 @@ export async function downloadBuild(options: {
     await writeFileAtomic(file, data)
     return file
   }
-  const small = async (key: string, name = path.basename(key)): Promise<string | null> => {
+  const small = async (key: string, name = key.slice(key.lastIndexOf('/') + 1)): Promise<string | null> => {
     if (!outputs.all.includes(key)) return null
+    const file = fileIn(outDir, name, key)
     const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
-    return place(path.join(outDir, name), await response.Body!.transformToByteArray())
+    return place(file, await readLimitedBytes(response, `s3://${bucket}/${key}`))
   }
   const downloaded = { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom }
   if (options.beside === 'library') {

@@ -1,6 +1,7 @@
 /** What a download asks S3 before the first part: the object's size and ETag, and its published SHA256. */
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { BuildError } from '../../../util/errors'
+import { readLimitedText } from '../../read-limited'
 import { s3Call } from '../../s3'
 
 /** Pure: the SHA256 in a `.sha256` file (`<hex>  <name>` as sha256sum writes it, or the bare hex). */
@@ -20,7 +21,8 @@ export async function publishedSha256(client: S3Client, bucket: string, key: str
     }
     throw error
   })
-  const text = await response.Body!.transformToString()
+  // A .sha256 is one line; a bucket may hold anything under that key.
+  const text = await readLimitedText(response, `s3://${bucket}/${checksumKey}`, 4096)
   const sha256 = parseChecksumFile(text)
   if (!sha256) throw new BuildError('CLOUD_FAILED', `s3://${bucket}/${checksumKey} does not hold a SHA256`)
   return sha256
