@@ -16,6 +16,17 @@ let bridge: Bridge
 let staticDir: string
 const transports: BridgeTransport[] = []
 
+/** A bare socket on the bridge (no transport), optionally already past the token. */
+async function rawSocket(hello = true, options?: ConstructorParameters<typeof WebSocket>[2]) {
+  const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge`, options)
+  raw.on('error', () => undefined)
+  await new Promise((resolve) => raw.once('open', resolve))
+  if (hello) raw.send(JSON.stringify({ type: 'hello', token: bridge.token }))
+  return raw
+}
+
+const closeCode = (raw: WebSocket) => new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
+
 function connect(token = bridge.token) {
   const transport = createBridgeTransport(bridge.origin, token, WebSocket)
   transports.push(transport)
@@ -79,9 +90,8 @@ describe('bridge', () => {
     const silent = connect()
     const silentHeard: unknown[] = []
     // Listen on the raw socket of a second transport: it subscribes to nothing.
-    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
+    const raw = await rawSocket()
     raw.on('message', (data) => silentHeard.push(JSON.parse(String(data))))
-    await new Promise((resolve) => raw.once('open', resolve))
     let heard = 0
     listening.on('system.probe', () => heard++)
     await listening.call('system.check', {})
@@ -103,11 +113,29 @@ describe('bridge', () => {
   })
 
   it('closes a connection that sends a malformed message', async () => {
-    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
-    await new Promise((resolve) => raw.once('open', resolve))
-    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
+    const raw = await rawSocket()
+    const closed = closeCode(raw)
     raw.send('{"type":"launch-missiles"}')
     expect(await closed).toBe(BRIDGE_CLOSE.badMessage.code)
+  })
+
+  it('takes the token only from the first message: one in the URL query is ignored, a call before hello closes the connection', async () => {
+    const withQuery = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
+    await new Promise((resolve) => withQuery.once('open', resolve))
+    const queryClosed = closeCode(withQuery)
+    withQuery.send(JSON.stringify({ type: 'call', id: 1, method: 'app.info', input: {} }))
+    expect(await queryClosed).toBe(BRIDGE_CLOSE.missingToken.code)
+
+    const twice = await rawSocket()
+    const twiceClosed = closeCode(twice)
+    twice.send(JSON.stringify({ type: 'hello', token: bridge.token }))
+    expect(await twiceClosed).toBe(BRIDGE_CLOSE.badMessage.code)
+  })
+
+  it('prints a page URL that carries the token in its fragment, which browsers never send', () => {
+    const url = new URL(bridge.url)
+    expect(url.search).toBe('')
+    expect(new URLSearchParams(url.hash.slice(1)).get('token')).toBe(bridge.token)
   })
 
   it('refuses to bind to a non-loopback address', async () => {
@@ -149,7 +177,7 @@ describe('bridge', () => {
     ['a DNS-rebinding host', () => ({ host: `evil.example:${port()}` })],
     ['a foreign origin', () => ({ origin: 'http://evil.example' })],
   ])('refuses the WebSocket upgrade from %s, even with the token', async (_name, headers) => {
-    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`, { headers: headers() })
+    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge`, { headers: headers() })
     const refused = await new Promise<number>((resolve, reject) => {
       raw.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
       raw.once('open', () => reject(new Error('the upgrade was accepted')))
@@ -159,20 +187,15 @@ describe('bridge', () => {
   })
 
   it('accepts the WebSocket from its own origin', async () => {
-    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`, { origin: bridge.origin })
-    await new Promise((resolve, reject) => {
-      raw.once('open', resolve)
-      raw.once('error', reject)
-    })
+    const raw = await rawSocket(true, { origin: bridge.origin })
+    expect(raw.readyState).toBe(WebSocket.OPEN)
     raw.close()
   })
 
   it('closes a connection that sends a frame over maxPayload, and serves others', async () => {
     expect(BRIDGE_MAX_PAYLOAD).toBeLessThanOrEqual(16 * 1024 * 1024)
-    const raw = new WebSocket(`${bridge.origin.replace('http', 'ws')}/bridge?token=${bridge.token}`)
-    await new Promise((resolve) => raw.once('open', resolve))
-    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)))
-    raw.on('error', () => undefined)
+    const raw = await rawSocket()
+    const closed = closeCode(raw)
     raw.send('x'.repeat(BRIDGE_MAX_PAYLOAD + 1))
     expect(await closed).toBe(1009)
     expect(await connect().call('app.info', {})).toMatchObject({ ok: true })

@@ -29,7 +29,10 @@ export interface BridgeOptions {
 }
 
 export interface Bridge {
-  /** The page to open: origin plus `?token=`. */
+  /**
+   * The page to open: origin plus `#token=`. A fragment is never sent to a server, so the
+   * token stays out of request lines, logs and Referer; the page keeps it in memory only.
+   */
   url: string
   origin: string
   token: string
@@ -84,13 +87,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     maxPayload: BRIDGE_MAX_PAYLOAD,
     verifyClient: ({ req }, done) => (permitted(req) ? done(true) : done(false, 403, 'Forbidden')),
   })
-  sockets.on('connection', (socket, request) => {
+  sockets.on('connection', (socket) => {
     // ws closes the connection itself (1009 for an oversized frame); unheard, the error would end the process.
     socket.on('error', () => undefined)
-    const offered = new URL(request.url ?? '', 'http://loopback').searchParams.get('token')
-    if (!offered) return socket.close(BRIDGE_CLOSE.missingToken.code, BRIDGE_CLOSE.missingToken.reason)
-    if (!sameSecret(offered, token)) return socket.close(BRIDGE_CLOSE.invalidToken.code, BRIDGE_CLOSE.invalidToken.reason)
-    serveConnection(socket, options.dispatcher, options.bus)
+    awaitHello(socket, token, () => serveConnection(socket, options.dispatcher, options.bus))
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -104,12 +104,40 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   return {
     origin,
     token,
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/#token=${token}`,
     async close() {
       for (const client of sockets.clients) client.terminate()
       await new Promise<void>((resolve) => sockets.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
+  }
+}
+
+/** How long a connection may stay open without saying who it is. */
+const HELLO_TIMEOUT_MS = 10_000
+
+/**
+ * The first message must be `hello` with the token; until then nothing reaches the
+ * dispatcher. Anything else first closes as missing, a wrong token as invalid.
+ */
+function awaitHello(socket: WebSocket, token: string, authenticated: () => void): void {
+  const missing = () => socket.close(BRIDGE_CLOSE.missingToken.code, BRIDGE_CLOSE.missingToken.reason)
+  const timer = setTimeout(missing, HELLO_TIMEOUT_MS)
+  socket.once('close', () => clearTimeout(timer))
+  socket.once('message', (data) => {
+    clearTimeout(timer)
+    const hello = parseMessage(data)
+    if (hello?.type !== 'hello' || hello.token === '') return missing()
+    if (!sameSecret(hello.token, token)) return socket.close(BRIDGE_CLOSE.invalidToken.code, BRIDGE_CLOSE.invalidToken.reason)
+    authenticated()
+  })
+}
+
+function parseMessage(data: unknown): ClientMessage | undefined {
+  try {
+    return ClientMessage.parse(JSON.parse(String(data)))
+  } catch {
+    return undefined
   }
 }
 
@@ -127,17 +155,14 @@ function serveConnection(socket: WebSocket, dispatcher: Dispatcher, bus: EventBu
   })
   socket.on('close', stopListening)
   socket.on('message', async (data) => {
-    let message: ClientMessage
-    try {
-      message = ClientMessage.parse(JSON.parse(String(data)))
-    } catch {
-      return socket.close(BRIDGE_CLOSE.badMessage.code, BRIDGE_CLOSE.badMessage.reason)
-    }
+    const message = parseMessage(data)
+    // A second hello is as out of place as garbage.
+    if (!message || message.type === 'hello') return socket.close(BRIDGE_CLOSE.badMessage.code, BRIDGE_CLOSE.badMessage.reason)
     if (message.type === 'call') {
       send({ type: 'result', id: message.id, result: await dispatcher.dispatch(message.method, message.input) })
     } else if (message.type === 'subscribe') {
       if (isEventName(message.event)) subscribed.add(message.event)
-    } else {
+    } else if (message.type === 'unsubscribe') {
       subscribed.delete(message.event)
     }
   })

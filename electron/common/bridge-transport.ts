@@ -26,9 +26,14 @@ export interface BridgeTransport extends Transport {
 
 /** `origin` is the bridge's http(s) origin, e.g. `http://127.0.0.1:5123`. */
 export function createBridgeTransport(origin: string, token: string, Socket: SocketConstructor): BridgeTransport {
-  const url = `${origin.replace(/^http/, 'ws')}${BRIDGE_PATH}?token=${encodeURIComponent(token)}`
-  const socket = new Socket(url)
-  const opened = new Promise<void>((resolve) => socket.addEventListener('open', () => resolve()))
+  const socket = new Socket(`${origin.replace(/^http/, 'ws')}${BRIDGE_PATH}`)
+  // The token goes first, before any call: the bridge closes a connection that does anything else.
+  const opened = new Promise<void>((resolve) =>
+    socket.addEventListener('open', () => {
+      socket.send(JSON.stringify({ type: 'hello', token } satisfies ClientMessage))
+      resolve()
+    }),
+  )
   const pending = new Map<number, (result: CallResult) => void>()
   const listeners = new ListenerRegistry(
     (event) => void send({ type: 'subscribe', event }),

@@ -16,7 +16,7 @@ export const DESKTOP_CHANNELS = {
   showInFolder: 'orchard:desktop:show-in-folder',
 } as const
 
-/** Path of the bridge's WebSocket endpoint; the token travels as `?token=`. */
+/** Path of the bridge's WebSocket endpoint; the token travels in the first message (`hello`). */
 export const BRIDGE_PATH = '/bridge'
 
 /** WebSocket close codes the bridge uses (4000–4999 is the application range). */

@@ -2,7 +2,11 @@
 import { z } from 'zod'
 import { CallResult } from './contract'
 
+/** The bridge's token rides in the first message, never in a URL (URLs end up in logs and history). */
+export const BRIDGE_TOKEN_MAX = 256
+
 export const ClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), token: z.string().max(BRIDGE_TOKEN_MAX) }),
   z.object({ type: z.literal('call'), id: z.number().int(), method: z.string(), input: z.unknown() }),
   z.object({ type: z.literal('subscribe'), event: z.string() }),
   z.object({ type: z.literal('unsubscribe'), event: z.string() }),

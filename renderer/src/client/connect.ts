@@ -1,6 +1,6 @@
 /**
  * Picks the transport: the preload API inside Electron, else the loopback bridge whose
- * token came in the page URL. Components only ever see the typed client.
+ * token came in the page URL's fragment. Components only ever see the typed client.
  */
 import { createBridgeTransport } from '@common/bridge-transport'
 import { createClient, type Client } from '@common/client'
@@ -12,21 +12,15 @@ declare global {
   }
 }
 
-const TOKEN_KEY = 'orchard.bridgeToken'
-
 export function connect(): Client {
   if (window.orchard) return createClient(window.orchard)
 
-  const params = new URLSearchParams(window.location.search)
-  const fromUrl = params.get('token')
-  if (fromUrl) {
-    // Keep the token for reloads of this tab, but out of the address bar and history.
-    sessionStorage.setItem(TOKEN_KEY, fromUrl)
-    window.history.replaceState(null, '', window.location.pathname + window.location.hash)
-  }
-  const token = fromUrl ?? sessionStorage.getItem(TOKEN_KEY)
+  // The token lives in this page's memory only: not in storage (any script of the origin
+  // could read it later), not in the address bar or history. A reload needs the URL again.
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('token')
+  if (token) window.history.replaceState(null, '', window.location.pathname + window.location.search)
   if (!token) {
-    throw new Error('No Electron preload and no bridge token. Start Orchard with "npm run web" and open the URL it prints.')
+    throw new Error('No Electron preload and no bridge token. Open the URL "npm run web" printed (a reload forgets the token).')
   }
   return createClient(createBridgeTransport(window.location.origin, token, WebSocket))
 }
