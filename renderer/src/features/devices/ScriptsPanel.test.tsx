@@ -45,6 +45,12 @@ describe('the script preview', () => {
     expect(preview('sensor-002').textContent).toBe('#!/bin/sh\necho "sensor-002 #002 at south"\n')
   })
 
+  it('shows a hostile value as quoted text, and says how {{NAME}} and {{raw:NAME}} differ', () => {
+    renderPanel(0, [{ id: 'a', hostname: 'sensor-001', variables: { SITE: 'x$(touch /tmp/pwned)' }, overrides: {} }])
+    expect(preview('sensor-001').textContent).toBe('#!/bin/sh\necho "sensor-001 #001 at x\\$(touch /tmp/pwned)"\n')
+    expect(screen.getByLabelText('Template help').textContent).toMatch(/\{\{NAME\}\} puts the device's value in as quoted text.*\{\{raw:NAME\}\} puts it in as it is/)
+  })
+
   it('names a variable the device does not have', () => {
     renderPanel(0, [{ id: 'a', hostname: 'sensor-001', variables: {}, overrides: {} }])
     expect(preview('sensor-001').textContent).toContain('at {{SITE}}')

@@ -133,6 +133,12 @@ export function ScriptsPanel({ row, index, templates, onTemplates, onRow }: Prop
               onChange={edit}
               language={selected.folder === 'resources' ? 'text' : 'shell'}
             />
+            {selected.folder !== 'resources' && (
+              <p className="muted" aria-label="Template help">
+                {'{{NAME}}'} puts the device's value in as quoted text, never as shell code ({'{{n}}'} its number, {'{{n:03}}'} padded);{' '}
+                {'{{raw:NAME}}'} puts it in as it is, for a value meant to run.
+              </p>
+            )}
             <h4 id="preview-title">As {row.hostname || `device ${index + 1}`} gets it</h4>
             <pre className="preview" aria-label={`Preview of ${dirOf(selected.folder)}/${selected.name} for ${row.hostname}`}>
               {rendered.text}
