@@ -29,8 +29,9 @@ PACKAGES=(
   polkitd
   dbus-daemon
   dbus-bin            # dbus-send: is the system bus up, does polkitd own its name
+  shellcheck          # lints the startup runner and generated first_run_setup.sh in tests
 )
-COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon)
+COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon shellcheck)
 
 say() { printf '[setup] %s\n' "$*"; }
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"

@@ -3,7 +3,7 @@
  * busybox ash, with a temp dir as "/" (ORCHARD_ROOT) and fake kernel boot ids.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -161,7 +161,7 @@ for (const shell of SHELLS) {
       expect(read(trace('psk')).trim()).toBe('psk-set')
       expect(read(trace('claimed')).trim()).toBe('claimed')
       expect(read(trace('cwd')).trim()).toBe(scripts)
-      expect(lines(trace('orchard-env'))).toEqual([path.join(root, 'boot/firmware'), scripts, path.join(scripts, 'resources')])
+      expect(lines(trace('orchard-env'))).toEqual([path.join(root, 'boot/firmware'), scripts, path.join(root, 'var/lib/orchard/resources')])
       expect(lines(trace('env'))).toEqual([
         'GREETING=[hello world]',
         'SINGLE=[say "hi"]',
@@ -174,8 +174,8 @@ for (const shell of SHELLS) {
       ])
       expect(existsSync(trace('pwned'))).toBe(false)
 
-      // every subdirectory exists; run-once/ keeps only what is not a script
-      expect(list(scripts)).toEqual(['device.env', 'every-time', 'failed', 'logs', 'ran-once', 'resources', 'run-once'])
+      // every subdirectory exists (device.env moved off the card); run-once/ keeps only what is not a script
+      expect(list(scripts)).toEqual(['every-time', 'failed', 'logs', 'ran-once', 'resources', 'run-once'])
       expect(list(path.join(scripts, 'run-once'))).toEqual(['._10-a.sh', 'a-directory'])
       expect(list(path.join(scripts, 'ran-once'))).toEqual(['10-a.sh', '30-python-like', '35-node.js', '40-crlf.sh'])
       expect(list(path.join(scripts, 'every-time'))).toEqual(['50-count.sh'])
@@ -293,6 +293,65 @@ for (const shell of SHELLS) {
       expect(list(path.join(scripts, 'ran-once'))).toEqual(['10-legacy.sh'])
       expect(results(bootLogDir(scripts, 'ffffffff'))).toEqual(['run-once 10-legacy.sh 0'])
       expect(existsSync(path.join(root, 'boot/firmware/startup-scripts'))).toBe(false)
+    })
+
+    it('moves device.env and resources/ off the card to root-only storage, wiped in place, and scripts still find them on every boot', async () => {
+      const { root, trace } = fakeRoot()
+      const scripts = path.join(root, 'boot/firmware/startup-scripts')
+      const state = path.join(root, 'var/lib/orchard')
+      const KEY = '-----BEGIN PRIVATE KEY-----\nk3y-material\n-----END PRIVATE KEY-----\n'
+      write(path.join(scripts, 'device.env'), `SITE=north\nWIFI_PSK=${SECRET}\n`)
+      write(path.join(scripts, 'resources/certs/device.key'), KEY)
+      write(path.join(scripts, 'resources/site.conf'), 'site=orchard\n')
+      // A second name for the card's device.env: shows whether its bytes were overwritten or only unlinked.
+      linkSync(path.join(scripts, 'device.env'), trace('env-link'))
+      const report = (name: string) =>
+        `printf '%s\\n' "site=$SITE" "psk=\${WIFI_PSK:-unset}" "res=$ORCHARD_RESOURCES" "$(cat "$ORCHARD_RESOURCES/certs/device.key" 2>&1 | sed -n 2p)" >> '${trace(name)}'\n`
+      write(path.join(scripts, 'run-once/10-once.sh'), report('once'))
+      write(path.join(scripts, 'every-time/50-every.sh'), report('every'))
+
+      expect((await runRunner(shell.argv, root, { bootId: 'a1a1a1a1' })).code).toBe(0)
+      const seen = ['site=north', `psk=${SECRET}`, `res=${path.join(state, 'resources')}`, 'k3y-material']
+      expect(lines(trace('once'))).toEqual(seen)
+      expect(lines(trace('every'))).toEqual(seen)
+      // Nothing secret is left on the card, not even in the old file's bytes.
+      expect(list(scripts)).toEqual(['every-time', 'failed', 'logs', 'ran-once', 'resources', 'run-once'])
+      expect(list(path.join(scripts, 'resources'))).toEqual([])
+      for (const file of allFiles(path.join(root, 'boot'))) {
+        expect(read(file), file).not.toContain(SECRET)
+        expect(read(file), file).not.toContain('k3y-material')
+      }
+      expect(readFileSync(trace('env-link')).equals(Buffer.alloc(`SITE=north\nWIFI_PSK=${SECRET}\n`.length))).toBe(true)
+      // Root-only: the folders 0700, the files 0600.
+      const mode = (file: string) => statSync(path.join(state, file)).mode & 0o777
+      expect([mode('.'), mode('resources'), mode('resources/certs'), mode('device.env'), mode('resources/certs/device.key'), mode('resources/site.conf')]).toEqual([
+        0o700, 0o700, 0o700, 0o600, 0o600, 0o600,
+      ])
+      expect(read(path.join(state, 'resources/certs/device.key'))).toBe(KEY)
+      const runnerLog = read(path.join(bootLogDir(scripts, 'a1a1a1a1'), 'runner.log'))
+      expect(runnerLog).toContain(`device.env moved to ${path.join(state, 'device.env')} (root only) and wiped from the card`)
+      expect(runnerLog).toContain('2 resource file(s) moved')
+
+      // Every boot after: the every-time script still sees the same values.
+      expect((await runRunner(shell.argv, root, { bootId: 'b2b2b2b2' })).code).toBe(0)
+      expect(lines(trace('every')).slice(4)).toEqual(seen)
+
+      // A device.env written to the card later replaces the stored one as a whole.
+      write(path.join(scripts, 'device.env'), 'SITE=south\n')
+      expect((await runRunner(shell.argv, root, { bootId: 'c3c3c3c3' })).code).toBe(0)
+      expect(lines(trace('every')).slice(8)).toEqual(['site=south', 'psk=unset', `res=${path.join(state, 'resources')}`, 'k3y-material'])
+      expect(existsSync(path.join(scripts, 'device.env'))).toBe(false)
+    })
+
+    it('finishes a wipe cut off by power loss, never reading the half-wiped file', async () => {
+      const { root, trace } = fakeRoot()
+      const scripts = path.join(root, 'boot/firmware/startup-scripts')
+      write(path.join(scripts, '.scrub/1'), `WIFI_PSK=${SECRET}\n`)
+      write(path.join(root, 'var/lib/orchard/device.env'), 'SITE=stored\n')
+      write(path.join(scripts, 'every-time/50-every.sh'), `echo "$SITE" > '${trace('site')}'\n`)
+      expect((await runRunner(shell.argv, root, { bootId: 'd4d4d4d4' })).code).toBe(0)
+      expect(read(trace('site'))).toBe('stored\n')
+      expect(existsSync(path.join(scripts, '.scrub'))).toBe(false)
     })
 
     it('scrubs secrets left in ran-once/ by a run that was cut off (power loss)', async () => {

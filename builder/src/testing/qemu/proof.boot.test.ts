@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage } from '../../pipeline/build'
 import { flashImage } from '../../flash/write'
 import { loadRecipe } from '../../recipe/load'
-import { debugfs, extractPartition, mls, mtype, sha256sum } from '../disk-tools'
+import { debugfs, extStat, extractPartition, mls, mtype, sha256sum } from '../disk-tools'
 import { findExecutable } from '../../util/tools'
 import { bootableFixture } from './bootable-fixture'
 import { bootImage, type BootResult } from './qemu'
@@ -41,9 +41,9 @@ describe.skipIf(skip)('boot proof', () => {
     const fixture = await bootableFixture('arm64')
     await mkdir(path.join(dir, 'scripts'))
     const script = (name: string, body: string) => writeFile(path.join(dir, 'scripts', name), `#!/bin/sh\n${body}\n`)
-    await script('10-hello.sh', 'echo "hello from $(cat /etc/hostname) at ${SITE:-no site}" | tee -a "$ORCHARD_RESOURCES/hello.txt"')
+    await script('10-hello.sh', 'mkdir -p "$ORCHARD_BOOT/proof"\necho "hello from $(cat /etc/hostname) at ${SITE:-no site}" | tee -a "$ORCHARD_BOOT/proof/hello.txt"')
     await script('20-fail.sh', 'echo "this one fails on purpose" >&2\nexit 3')
-    await script('50-count.sh', 'echo boot >> "$ORCHARD_RESOURCES/boots.txt"')
+    await script('50-count.sh', 'mkdir -p "$ORCHARD_BOOT/proof"\necho boot >> "$ORCHARD_BOOT/proof/boots.txt"')
     // Last every-time script: power off once the runner is done (--no-block: let it finish first).
     await script('zz-poweroff.sh', 'systemctl --no-block poweroff')
     await writeFile(
@@ -86,7 +86,7 @@ startupScripts:
       expect(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, PASSWORD], { encoding: 'utf8' }).trim()).toBe(hash)
       const home = debugfs(root, 'cat /etc/passwd').split('\n').find((line) => line.startsWith('fleet:'))!.split(':')[5]!
       expect(debugfs(root, `cat ${home}/.ssh/authorized_keys`)).toBe(`${SSH_KEY}\n`)
-      expect(mtype(boot, '/startup-scripts/resources/hello.txt')).toBe('hello from proof-host at no site\n')
+      expect(mtype(boot, '/proof/hello.txt')).toBe('hello from proof-host at no site\n')
     })
 
     it('kept the failing run-once script in failed/ with its log, and logged every script', () => {
@@ -97,14 +97,14 @@ startupScripts:
       expect(mls(boot, `/startup-scripts/logs/${log}`)).toEqual(
         expect.arrayContaining(['10-hello.sh.log', '20-fail.sh.log', '50-count.sh.log', 'first_run_setup.sh.log', 'runner.log']),
       )
-      expect(mtype(boot, '/startup-scripts/resources/boots.txt')).toBe('boot\n')
+      expect(mtype(boot, '/proof/boots.txt')).toBe('boot\n')
     })
 
     it('on the second boot runs every-time scripts again and run-once scripts not', async () => {
       await boot(disk, 'second boot')
       const boot2 = part(disk, 1, 'b2.fat')
-      expect(mtype(boot2, '/startup-scripts/resources/boots.txt')).toBe('boot\nboot\n')
-      expect(mtype(boot2, '/startup-scripts/resources/hello.txt')).toBe('hello from proof-host at no site\n')
+      expect(mtype(boot2, '/proof/boots.txt')).toBe('boot\nboot\n')
+      expect(mtype(boot2, '/proof/hello.txt')).toBe('hello from proof-host at no site\n')
       expect(mls(boot2, '/startup-scripts/logs')).toHaveLength(2)
       expect(mls(boot2, '/startup-scripts/failed')).toEqual(['20-fail.sh', '20-fail.sh.log'])
     }, 900_000)
@@ -128,8 +128,14 @@ startupScripts:
 
     it.each(cards.map((name, i) => [name, i] as const))('%s booted with its own hostname, and its scripts saw its own variables', (name, i) => {
       const file = files[i]!()
-      expect(debugfs(part(file, 2, `${name}.ext4`), 'cat /etc/hostname')).toBe(`${name}\n`)
-      expect(mtype(part(file, 1, `${name}.fat`), '/startup-scripts/resources/hello.txt')).toBe(`hello from ${name} at site-${i + 1}\n`)
+      const root = part(file, 2, `${name}.ext4`)
+      const boot = part(file, 1, `${name}.fat`)
+      expect(debugfs(root, 'cat /etc/hostname')).toBe(`${name}\n`)
+      expect(mtype(boot, '/proof/hello.txt')).toBe(`hello from ${name} at site-${i + 1}\n`)
+      // device.env left the card for root-only storage at first boot.
+      expect(mls(boot, '/startup-scripts')).not.toContain('device.env')
+      expect(extStat(root, '/var/lib/orchard/device.env')).toEqual({ type: 'regular', mode: 0o600, uid: 0, gid: 0 })
+      expect(debugfs(root, 'cat /var/lib/orchard/device.env')).toContain(`SITE=site-${i + 1}`)
     })
   })
 })
