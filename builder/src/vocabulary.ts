@@ -32,6 +32,7 @@ export const BuildErrorCode = z.enum([
   'INVALID_INPUT', // an argument or value the operation cannot take (a device variable with a line break, a directory where a file is needed)
   'FORBIDDEN', // refused on purpose (a card path outside the folders that may be changed, a non-loopback bind, an untrusted sender)
   'CHECKSUM_MISMATCH', // a source's or a download's SHA256 is not the expected one (detail: expected, actual)
+  'UNTRUSTED_BUILD', // a cloud build whose signature is missing, bad, by another key or for another build (detail.reason); nothing kept
   'INVALID_SOURCE', // a source that is not a disk image or a readable archive of one
   'INVALID_IMAGE', // a disk image without the partitions or filesystems needed
   'UNWRITABLE', // an output cannot be written where asked

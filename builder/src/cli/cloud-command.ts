@@ -18,6 +18,7 @@ interface AwsOptions {
 interface BucketOptions extends AwsOptions {
   bucket?: string
   stack?: string
+  signingKey?: string
 }
 
 const withAws = (command: Command) =>
@@ -31,6 +32,7 @@ const withBucket = (command: Command) =>
   withAws(command)
     .option('--bucket <bucket>', 'the stack\'s data bucket')
     .option('--stack <name>', 'find the bucket from this stack\'s BucketName output (instead of --bucket)')
+    .option('--signing-key <key>', 'the KMS key (ARN, id or alias) builds must be signed with, pinned on first use; or a .pem public key (default: ORCHARD_SIGNING_KEY, the stack\'s SigningKeyArn output, else the bucket\'s pin)')
 
 /** Runs a command's body with a reporter, Ctrl+C/SIGTERM as cancel, and the exit code from its error. */
 function run<T extends AwsOptions>(body: (options: T, reporter: Reporter, signal: AbortSignal, ...args: string[]) => Promise<void>) {
@@ -56,12 +58,32 @@ async function s3For(options: AwsOptions) {
   return createS3Client({ region: options.region, profile: options.profile, endpoint: options.endpoint })
 }
 
+/** The stack's signing key found with its bucket (--stack), for trustFor. */
+const stackKeys = new Map<string, string>()
+
 async function bucketFor(options: BucketOptions): Promise<string> {
   if (options.bucket && options.stack) throw new BuildError('INVALID_INPUT', 'Give --bucket or --stack, not both')
   if (options.bucket) return options.bucket
   if (!options.stack) throw new BuildError('INVALID_INPUT', 'Which bucket? Give --bucket <name>, or --stack <name> to read it from the deployed stack')
-  const { bucketOfStack, createCloudFormationClient } = await import('../cloud/client/stack')
-  return bucketOfStack(createCloudFormationClient({ region: options.region, profile: options.profile }), options.stack)
+  const { targetOfStack, createCloudFormationClient } = await import('../cloud/client/stack')
+  const { bucket, signingKey } = await targetOfStack(createCloudFormationClient({ region: options.region, profile: options.profile }), options.stack)
+  if (signingKey) stackKeys.set(bucket, signingKey)
+  return bucket
+}
+
+/** The key the bucket's builds must be signed with: --signing-key, ORCHARD_SIGNING_KEY, the stack's, else the bucket's pin. */
+async function trustFor(options: BucketOptions, bucket: string) {
+  const { kmsFor, trustedKey } = await import('../cloud/client/trusted-key')
+  const key = options.signingKey ?? process.env.ORCHARD_SIGNING_KEY ?? stackKeys.get(bucket)
+  return trustedKey({ bucket, ...(key && { key }), kms: kmsFor(options) })
+}
+
+/** Pure: who built a downloaded image, for the CLI's result lines. */
+export function signedByLines(signedBy: { buildId: string; account: string | null; keyId: string; signedAt: string; codebuildBuildId: string | null }): string[] {
+  return [
+    `  signed  build ${signedBy.buildId} at ${signedBy.signedAt}${signedBy.account ? ` in AWS account ${signedBy.account}` : ''}`,
+    `          key ${signedBy.keyId}${signedBy.codebuildBuildId ? `, CodeBuild ${signedBy.codebuildBuildId}` : ''} (signature verified)`,
+  ]
 }
 
 /** Pure: "12.3 MB/s, 1:05 left" for a download's progress. */
@@ -100,13 +122,14 @@ async function follow(client: S3, bucket: string, id: string, reporter: Reporter
   return last
 }
 
-async function download(client: S3, bucket: string, id: string, outDir: string, reporter: Reporter, signal: AbortSignal) {
+async function download(client: S3, bucket: string, id: string, outDir: string, reporter: Reporter, signal: AbortSignal, options: BucketOptions) {
   const { downloadBuild } = await import('../cloud/client/results')
   return downloadBuild({
     client,
     bucket,
     id,
     outDir,
+    trust: await trustFor(options, bucket),
     signal,
     onProgress: ({ bytes, total, speed, etaSeconds }) => reporter.progress('download', `${formatBytes(bytes)} of ${formatBytes(total)} ${speedNote(speed, etaSeconds)}`.trim(), total ? bytes / total : 1, bytes, total, speedNote(speed, etaSeconds)),
   })
@@ -195,9 +218,9 @@ export function registerCloudCommand(program: Command): void {
         }
         const status = await follow(client, bucket, uploaded.id, reporter, signal)
         if (status.result !== 'succeeded') throw remoteError(uploaded.id, status.error)
-        const downloaded = options.download ? await download(client, bucket, uploaded.id, options.download, reporter, signal) : undefined
+        const downloaded = options.download ? await download(client, bucket, uploaded.id, options.download, reporter, signal, options) : undefined
         reporter.result({ id: uploaded.id, bucket, status, ...(downloaded && { download: downloaded }) }, () =>
-          [`Build ${uploaded.id} succeeded`, ...(downloaded ? [`  image   ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`] : [])].join('\n'),
+          [`Build ${uploaded.id} succeeded`, ...(downloaded ? [`  image   ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`, ...signedByLines(downloaded.signedBy)] : [])].join('\n'),
         )
       } finally {
         await fs.rm(work, { recursive: true, force: true })
@@ -249,9 +272,9 @@ export function registerCloudCommand(program: Command): void {
     run<BucketOptions & { out: string }>(async (options, reporter, signal, id) => {
       const bucket = await bucketFor(options)
       const client = await s3For(options)
-      const downloaded = await download(client, bucket, id!, options.out, reporter, signal)
+      const downloaded = await download(client, bucket, id!, options.out, reporter, signal, options)
       reporter.result(downloaded, () =>
-        [`Downloaded ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`, ...(downloaded.resumedFrom ? [`  resumed from ${formatBytes(downloaded.resumedFrom)}`] : [])].join('\n'),
+        [`Downloaded ${downloaded.image}`, `  sha256  ${downloaded.sha256} (verified)`, ...signedByLines(downloaded.signedBy), ...(downloaded.resumedFrom ? [`  resumed from ${formatBytes(downloaded.resumedFrom)}`] : [])].join('\n'),
       )
     }),
   )

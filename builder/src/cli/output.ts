@@ -9,7 +9,7 @@ export const EXIT = {
   ok: 0,
   failed: 1, // the work failed for a reason not listed below
   usage: 2, // bad arguments, an invalid recipe, a file that is not there
-  source: 3, // the source or image is wrong: checksum mismatch, not a disk image, download failed
+  source: 3, // the source or image is wrong: checksum mismatch, not a disk image, download failed, an unsigned or badly signed cloud build
   unwritable: 4, // the output cannot be written
   refused: 5, // a flash destination was refused before anything was written
   cloud: 6, // AWS: no or expired credentials, access denied, wrong region, missing stack bucket, S3 failure
@@ -22,6 +22,7 @@ const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   INVALID_INPUT: EXIT.usage,
   FORBIDDEN: EXIT.usage,
   CHECKSUM_MISMATCH: EXIT.source,
+  UNTRUSTED_BUILD: EXIT.source,
   INVALID_SOURCE: EXIT.source,
   INVALID_IMAGE: EXIT.source,
   DOWNLOAD_FAILED: EXIT.source,

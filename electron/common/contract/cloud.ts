@@ -21,6 +21,11 @@ export const CloudSettings = z
     stack: z.string().nullable(),
     /** An S3-compatible endpoint (http://127.0.0.1:9000), instead of AWS. */
     endpoint: z.string().nullable(),
+    /**
+     * The KMS key (ARN, id or alias) builds must be signed with, or a .pem public key; pinned
+     * per bucket on first use. Unset: the stack's SigningKeyArn output, else the bucket's pin.
+     */
+    signingKey: z.string().nullable().optional(),
   })
   .strict()
 export type CloudSettings = z.infer<typeof CloudSettings>
@@ -68,6 +73,8 @@ export const DownloadedImage = z.object({
   /** The build's buildinfo.json, when the bucket has one. */
   release: z.string().nullable(),
   customizations: z.array(z.string()),
+  /** Who built it, from its verified signature: the build, the AWS account, the key and when. */
+  signedBy: z.object({ buildId: z.string(), account: z.string().nullable(), keyId: z.string(), signedAt: z.string(), codebuildBuildId: z.string().nullable() }),
 })
 export type DownloadedImage = z.infer<typeof DownloadedImage>
 

@@ -24,7 +24,8 @@ import { uploadBuildZip } from '../../../builder/src/cloud/client/upload-build-z
 import type { DownloadProgress as S3DownloadProgress } from '../../../builder/src/cloud/client/download/download'
 import { downloadBuild, findBuildOutputs, imageFile, type BuildOutputs } from '../../../builder/src/cloud/client/results'
 import { createS3Client, s3Call } from '../../../builder/src/cloud/s3'
-import { bucketOfStack, createCloudFormationClient } from '../../../builder/src/cloud/client/stack'
+import { createCloudFormationClient, targetOfStack } from '../../../builder/src/cloud/client/stack'
+import { defaultPinFile, kmsFor, trustedKey } from '../../../builder/src/cloud/client/trusted-key'
 import { checkBuildId } from '../../../builder/src/cloud/build-keys'
 import { followStatus } from '../../../builder/src/cloud/client/follow-status'
 import { listBuilds } from '../../../builder/src/cloud/client/list-builds'
@@ -46,6 +47,8 @@ export interface CloudServiceOptions {
   settings: () => Promise<Settings>
   /** How often a followed status is polled (ms): tests shorten it. Default: followStatus's 1 s growing to 15 s. */
   poll?: { minInterval?: number; maxInterval?: number }
+  /** Where signing keys are pinned per bucket (default: <data dir>/signing-keys.json). */
+  pinFile?: string
 }
 
 export interface CloudService {
@@ -64,30 +67,35 @@ export interface CloudTarget {
   bucket: string
   region: string | undefined
   endpoint: string | undefined
+  /** The key builds must be signed with: the setting, else the stack's SigningKeyArn output (else the bucket's pin). */
+  signingKey: string | undefined
 }
 
 const clean = (value: string | null | undefined) => value?.trim() || undefined
 
 /** Pure: the cloud settings with blank fields as unset. */
 export function normalizeCloud(cloud: CloudSettings) {
-  return { region: clean(cloud.region), profile: clean(cloud.profile), bucket: clean(cloud.bucket), stack: clean(cloud.stack), endpoint: clean(cloud.endpoint) }
+  return { region: clean(cloud.region), profile: clean(cloud.profile), bucket: clean(cloud.bucket), stack: clean(cloud.stack), endpoint: clean(cloud.endpoint), signingKey: clean(cloud.signingKey) }
 }
 
 /** The client and bucket the settings name; fails (INVALID_INPUT) when they name no bucket. */
 export async function resolveTarget(cloud: CloudSettings, signal?: AbortSignal): Promise<CloudTarget> {
-  const { region, profile, bucket, stack, endpoint } = normalizeCloud(cloud)
+  const { region, profile, bucket, stack, endpoint, signingKey } = normalizeCloud(cloud)
   if (!bucket && !stack) throw new OrchardError('INVALID_INPUT', 'No cloud bucket or stack is set: enter the stack name (or its bucket) in the cloud settings.')
   if (!bucket && endpoint) throw new OrchardError('INVALID_INPUT', 'With a custom S3 endpoint, give the bucket name: a stack name is looked up in AWS CloudFormation.')
   let resolved = bucket
+  let key = signingKey
   if (!resolved) {
     const cfn = createCloudFormationClient({ region, profile })
     try {
-      resolved = await bucketOfStack(cfn, stack!, signal)
+      const target = await targetOfStack(cfn, stack!, signal)
+      resolved = target.bucket
+      key ??= target.signingKey ?? undefined
     } finally {
       cfn.destroy()
     }
   }
-  return { client: createS3Client({ region, profile, endpoint }), bucket: resolved, region, endpoint }
+  return { client: createS3Client({ region, profile, endpoint }), bucket: resolved, region, endpoint, signingKey: key }
 }
 
 const toContract = (status: BuildStatus): CloudBuildStatus => ({ ...status, lastLines: status.lastLines ?? [] })
@@ -207,7 +215,8 @@ export function createCloudService(bus: EventBus, options: CloudServiceOptions):
     async download({ buildId, outDir }) {
       checkBuildId(buildId)
       const settings = await options.settings()
-      const { client, bucket } = await resolveTarget(settings.cloud)
+      const { client, bucket, signingKey } = await resolveTarget(settings.cloud)
+      const { region, profile } = normalizeCloud(settings.cloud)
       let outputs: BuildOutputs
       try {
         outputs = await findBuildOutputs(client, bucket, buildId)
@@ -238,7 +247,9 @@ export function createCloudService(bus: EventBus, options: CloudServiceOptions):
         async () => {
           try {
             // Beside the image, what the library reads: its SHA256 and, when the build has one, its build info.
-            const result = await downloadBuild({ client, bucket, id: buildId, outDir: dir, outputs, beside: 'library', signal: controller.signal, onProgress: progress })
+            // Origin before anything is kept: the build's signature against the bucket's pinned key.
+            const trust = await trustedKey({ bucket, ...(signingKey && { key: signingKey }), kms: kmsFor({ region, profile }), pinFile: options.pinFile ?? defaultPinFile() })
+            const result = await downloadBuild({ client, bucket, id: buildId, outDir: dir, outputs, beside: 'library', trust, signal: controller.signal, onProgress: progress })
             type Info = { release?: { release?: unknown }; customizations?: unknown } | null
             const info = result.buildInfoFile ? await readFile(result.buildInfoFile, 'utf8').then((text) => JSON.parse(text) as Info).catch(() => null) : null
             const output: DownloadedImage = {
@@ -248,6 +259,7 @@ export function createCloudService(bus: EventBus, options: CloudServiceOptions):
               resumedFrom: result.resumedFrom,
               release: typeof info?.release?.release === 'string' ? info.release.release : null,
               customizations: Array.isArray(info?.customizations) ? info.customizations.filter((item): item is string => typeof item === 'string') : [],
+              signedBy: result.signedBy,
             }
             return () => bus.emit('download.finished', { downloadId, buildId, ok: true, output })
           } catch (error) {

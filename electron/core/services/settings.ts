@@ -15,7 +15,7 @@ export function defaultSettings(dir: string): Settings {
     notifyWhenDone: true,
     recentSources: [],
     releases: OFFICIAL_RELEASES,
-    cloud: { region: null, profile: null, bucket: null, stack: null, endpoint: null },
+    cloud: { region: null, profile: null, bucket: null, stack: null, endpoint: null, signingKey: null },
   }
 }
 

@@ -1,12 +1,15 @@
 /**
  * A finished cloud build's outputs, found and fetched: `findBuildOutputs` lists
- * builds/<id>/ for its image; `downloadBuild` fetches the .img.xz verified against its
- * published .sha256 (parallel ranged GETs, resumable: download.ts) and beside it the
- * small files (the uncompressed image's .sha256, buildinfo.json; or, for the app's
- * library, the .img.xz's .sha256 and <name>.buildinfo.json), each renamed into place
- * only when complete.
+ * builds/<id>/ for its image; `downloadBuild` first checks the build's signature
+ * (<name>.img.xz.sig.json) against the key the caller trusts and that it vouches for this
+ * build and image, then fetches the .img.xz verified against the *signed* SHA256 (parallel
+ * ranged GETs, resumable: download.ts) and beside it the small files (the signature, the
+ * uncompressed image's .sha256, buildinfo.json; or, for the app's library, the .img.xz's
+ * .sha256 and <name>.buildinfo.json), each renamed into place only when complete. An
+ * unsigned or badly signed build is refused before a byte of it is written.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { createHash } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { writeFileAtomic } from '../../util/temp'
 import path from 'node:path'
@@ -16,6 +19,8 @@ import { s3Call } from '../s3'
 import { buildPrefix, checkBuildId, outputKeys } from '../build-keys'
 import { readLimitedBytes } from '../read-limited'
 import { fileIn, localFileName } from './local-name'
+import { signatureKey, type BuildStatement } from '../signing/statement'
+import { missingSignature, untrusted, verifySignatureFile, type TrustedKey } from '../signing/verify'
 
 export interface BuildOutputs {
   id: string
@@ -52,7 +57,7 @@ export async function findBuildOutputs(client: S3Client, bucket: string, id: str
   const keys = outputKeys(id, name)
   // Every local name comes from this one: refuse it here, before anything is fetched.
   localFileName(`${name}.buildinfo.json`, keys.image)
-  localFileName(`${name}.img.xz.sha256.partial.json`, keys.image)
+  localFileName(`${name}.img.xz.sig.json`, keys.image)
   return { id, name, keys, all }
 }
 
@@ -67,7 +72,22 @@ export interface DownloadedBuild {
   buildInfoFile: string | null
   /** With `beside: 'library'`: <name>.img.xz.sha256, the verified SHA256 of the image. */
   checksumFile?: string
+  /** <name>.img.xz.sig.json beside the image, and who built it, as its verified statement says. */
+  signatureFile: string
+  signedBy: SignedBy
 }
+
+/** Who built an image, from its verified signed statement. */
+export interface SignedBy {
+  buildId: string
+  account: string | null
+  keyId: string
+  signedAt: string
+  codebuildBuildId: string | null
+}
+
+/** Pure: the statement's signer as `SignedBy`. */
+export const signedByOf = (statement: BuildStatement): SignedBy => ({ buildId: statement.buildId, account: statement.signer.account, keyId: statement.signer.keyId, signedAt: statement.signedAt, codebuildBuildId: statement.signer.codebuildBuildId })
 
 /** Pure: where `downloadBuild` puts a build's image in `outDir`; FORBIDDEN when its name is no plain file name. */
 export const imageFile = (outDir: string, outputs: BuildOutputs) => fileIn(outDir, `${outputs.name}.img.xz`, outputs.keys.image)
@@ -80,6 +100,8 @@ export async function downloadBuild(options: {
   outDir: string
   /** The build's outputs when `findBuildOutputs` already found them (not listed again). */
   outputs?: BuildOutputs
+  /** The key the build must be signed with (trusted-key.ts): checked before anything is downloaded. */
+  trust: TrustedKey
   /**
    * What goes beside the image: `build` (default) the build's own small files under their
    * names (<name>.img.sha256, buildinfo.json); `library` what the app's library reads beside
@@ -94,12 +116,31 @@ export async function downloadBuild(options: {
   const { client, bucket, id, signal } = options
   const outputs = options.outputs ?? (await findBuildOutputs(client, bucket, id))
   const outDir = path.resolve(options.outDir)
-  await mkdir(outDir, { recursive: true })
   const dest = imageFile(outDir, outputs)
+  const fetchSmall = async (key: string) => {
+    const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
+    return readLimitedBytes(response, `s3://${bucket}/${key}`)
+  }
+  // Origin first: the signature, its key and its bindings, before a byte of the image is fetched.
+  const sigKey = signatureKey(outputs.keys.image)
+  const sigWhere = `s3://${bucket}/${sigKey}`
+  if (!outputs.all.includes(sigKey)) throw missingSignature(sigWhere)
+  const sigBytes = await fetchSmall(sigKey)
+  const statement = verifySignatureFile(new TextDecoder().decode(sigBytes), options.trust, { buildId: id, image: `${outputs.name}.img.xz` }, sigWhere)
+  // Build info is vouched for by its digest in the statement; one that does not match is refused too.
+  let buildInfo: Uint8Array | null = null
+  if (statement.buildInfoSha256 && outputs.all.includes(outputs.keys.buildInfo)) {
+    buildInfo = await fetchSmall(outputs.keys.buildInfo)
+    const actual = createHash('sha256').update(buildInfo).digest('hex')
+    if (actual !== statement.buildInfoSha256) throw untrusted('other-digest', `s3://${bucket}/${outputs.keys.buildInfo} is not the build info ${sigWhere} vouches for (SHA256 ${actual}, signed ${statement.buildInfoSha256})`)
+  }
+  await mkdir(outDir, { recursive: true })
   const result: DownloadResult = await downloadVerified({
     client,
     bucket,
     key: outputs.keys.image,
+    // The signed digest, not the unsigned .sha256 beside the image: a replaced image fails here.
+    expectedSha256: statement.sha256,
     dest,
     onProgress: options.onProgress,
     signal,
@@ -113,17 +154,16 @@ export async function downloadBuild(options: {
   const small = async (key: string, name = key.slice(key.lastIndexOf('/') + 1)): Promise<string | null> => {
     if (!outputs.all.includes(key)) return null
     const file = fileIn(outDir, name, key)
-    const response = await s3Call(client, { action: 'GetObject', bucket, key }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }))
-    return place(file, await readLimitedBytes(response, `s3://${bucket}/${key}`))
+    return place(file, await fetchSmall(key))
   }
-  const downloaded = { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom }
+  const signatureFile = await place(fileIn(outDir, `${outputs.name}.img.xz.sig.json`, sigKey), sigBytes)
+  const downloaded = { id, image: result.file, sha256: result.sha256, bytes: result.bytes, resumedFrom: result.resumedFrom, signatureFile, signedBy: signedByOf(statement) }
+  const buildInfoName = options.beside === 'library' ? `${outputs.name}.buildinfo.json` : 'buildinfo.json'
+  const buildInfoFile = buildInfo ? await place(fileIn(outDir, buildInfoName, outputs.keys.buildInfo), buildInfo) : null
   if (options.beside === 'library') {
     const checksumFile = await place(`${dest}.sha256`, `${result.sha256}  ${path.basename(dest)}\n`)
-    // The image is in place and verified: build info that cannot be fetched is left out, not a failure.
-    const buildInfoFile = await small(outputs.keys.buildInfo, `${outputs.name}.buildinfo.json`).catch(() => null)
     return { ...downloaded, imageChecksumFile: null, buildInfoFile, checksumFile }
   }
   const imageChecksumFile = await small(outputs.keys.imageChecksum)
-  const buildInfoFile = await small(outputs.keys.buildInfo)
   return { ...downloaded, imageChecksumFile, buildInfoFile }
 }

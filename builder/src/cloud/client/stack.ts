@@ -89,9 +89,14 @@ export async function stackOutputs(client: CloudFormationClient, stack: string, 
 
 /** The data bucket of a deployed stack (its BucketName output). */
 export async function bucketOfStack(client: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<string> {
+  return (await targetOfStack(client, stack, signal)).bucket
+}
+
+/** The stack's bucket and the KMS key its builds are signed with (SigningKeyArn; null on a stack from before signing). */
+export async function targetOfStack(client: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<{ bucket: string; signingKey: string | null }> {
   const { outputs, status } = await stackOutputs(client, stack, signal)
   if (!outputs.BucketName) throw new BuildError('CLOUD_NOT_FOUND', `The stack ${stack} (${status}) has no BucketName output: is it an Orchard stack, and is it deployed?`, { missing: 'bucket', stack })
-  return outputs.BucketName
+  return { bucket: outputs.BucketName, signingKey: outputs.SigningKeyArn ?? null }
 }
 
 export interface DeployResult {

@@ -9,16 +9,21 @@
  *      its progress (phase, overall percent, the last lines), written at most every 5 s
  *      and at each phase change
  *   4. the image compressed with xz when the recipe did not ask for it, `<name>.img.xz.sha256`
- *   5. published under builds/<id>/: <name>.img.xz, then its .sha256 (downloads verify
- *      against it), <name>.img.sha256 (the uncompressed image's), buildinfo.json; the Docker
+ *   5. signed (sign-build.ts: build id, image name, the .img.xz's and buildinfo.json's
+ *      SHA256 … with the stack's KMS key), then published under builds/<id>/: <name>.img.xz,
+ *      its .sha256, <name>.img.xz.sig.json (downloads verify both before they keep
+ *      anything), <name>.img.sha256 (the uncompressed image's), buildinfo.json; the Docker
  *      image output pushed to ORCHARD_ECR_REPOSITORY_URI when the recipe asks for one
  *   6. build.log (the whole log as JSON lines), then the final status: succeeded, or failed
  *      with `<CODE>: <message>`; `result` is the last thing written
+ * Everything under builds/<id>/ is read and written through a session scoped to that
+ * prefix (build-session.ts) when the stack names a writer role.
  * Every line, the error and the log are redacted (the sealed recipe's PSK and password
  * hashes, any crypt hash, any psk=<hex>): nothing under builds/ holds a secret.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
@@ -35,6 +40,10 @@ import { createS3Client, s3Call } from '../s3'
 import { buildPrefix, checkBuildId, outputKeys } from '../build-keys'
 import { redactLines, redactText } from '../redact'
 import { readStatus, writeStatus, type BuildStatus } from '../status'
+import type { Signer } from '../signing/signer'
+import { signatureKey } from '../signing/statement'
+import { buildScopedClient, type StsSeam } from './build-session'
+import { signBuild, signerFromEnv } from './sign-build'
 
 export type WorkerPhase = 'setup' | BuildPhase | 'upload'
 
@@ -130,6 +139,10 @@ export interface WorkerOptions {
   signal?: AbortSignal
   /** Status write cadence (tests shorten it). */
   statusIntervalMs?: number
+  /** The signer (default: from the environment, sign-build.ts). */
+  signer?: Signer
+  /** STS for the per-build writer session (default: the SDK's; only with ORCHARD_WRITER_ROLE_ARN). */
+  sts?: () => Promise<StsSeam>
 }
 
 export interface WorkerResult {
@@ -143,10 +156,11 @@ export interface WorkerResult {
 /** Runs the cloud build in `srcDir`; never throws for a failed build: its status says failed. */
 export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResult> {
   const env = options.env ?? process.env
-  const client = options.client ?? createS3Client()
   const { bucket, srcDir, signal } = options
   const manifest = await readFile(path.join(srcDir, MANIFEST_ENTRY), 'utf8').then((text) => JSON.parse(text) as unknown, () => null)
   const id = resolveBuildId(manifest, env)
+  // Every read and write below is of builds/<id>/ only.
+  const client = await buildScopedClient({ env, bucket, id, fallback: options.client ?? createS3Client(), sts: options.sts })
   const previous = await readStatus(client, bucket, id).catch(() => null)
   const startedAt = previous?.startedAt ?? new Date().toISOString()
 
@@ -193,6 +207,7 @@ export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResu
   try {
     enter('setup', `build ${id}: checking build.zip`)
     await writeStatus(client, bucket, id, current())
+    const signer = options.signer ?? (await signerFromEnv(env))
     const { recipe: checked } = await checkBuildFolder(srcDir)
     secrets = secretValues(checked)
     const mode = options.mode ?? (env.ORCHARD_BUILD_MODE as BuildMode | undefined) ?? 'auto'
@@ -239,6 +254,20 @@ export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResu
     const sha256 = await sha256File(xz, { signal })
 
     const keys = outputKeys(id, recipe.name)
+    const buildInfoText = await readFile(result.buildInfoFile, 'utf8')
+    enter('upload', 'signing the image digest')
+    const signature = await signBuild(
+      signer,
+      {
+        buildId: id,
+        image: path.basename(keys.image),
+        sha256,
+        buildInfoSha256: createHash('sha256').update(buildInfoText).digest('hex'),
+        recipeSha256: result.buildInfo.recipeSha256,
+        source: result.buildInfo.source.url ?? result.buildInfo.source.path ?? '',
+      },
+      env,
+    )
     enter('upload', `uploading to s3://${bucket}/${buildPrefix(id)}`)
     const total = (await stat(xz)).size
     await uploadFile(client, bucket, keys.image, xz, 'application/x-xz', signal, (bytes) => {
@@ -246,8 +275,9 @@ export async function runCloudWorker(options: WorkerOptions): Promise<WorkerResu
       maybeWrite()
     })
     await putText(client, bucket, keys.checksum, `${sha256}  ${path.basename(keys.image)}\n`, 'text/plain')
+    await putText(client, bucket, signatureKey(keys.image), signature, 'application/json')
     await putText(client, bucket, keys.imageChecksum, await readFile(result.checksumFile, 'utf8'), 'text/plain')
-    await putText(client, bucket, keys.buildInfo, await readFile(result.buildInfoFile, 'utf8'), 'application/json')
+    await putText(client, bucket, keys.buildInfo, buildInfoText, 'application/json')
     note({ type: 'result', image: keys.image, sha256, imageSha256: result.sha256, bytes: result.bytes, ...(docker && { docker }) }, `done: published s3://${bucket}/${keys.image}`)
     phase = 'done'
     percent = 100
@@ -310,10 +340,11 @@ async function pushToEcr(reference: string, repository: string, tag: string): Pr
  * could not be prepared): the status keeps its startedAt and gets a result; nothing else
  * is published.
  */
-export async function failCloudBuild(options: { srcDir: string; bucket: string; message: string; client?: S3Client; env?: NodeJS.ProcessEnv }): Promise<BuildStatus> {
-  const client = options.client ?? createS3Client()
+export async function failCloudBuild(options: { srcDir: string; bucket: string; message: string; client?: S3Client; env?: NodeJS.ProcessEnv; sts?: () => Promise<StsSeam> }): Promise<BuildStatus> {
+  const env = options.env ?? process.env
   const manifest = await readFile(path.join(options.srcDir, MANIFEST_ENTRY), 'utf8').then((text) => JSON.parse(text) as unknown, () => null)
-  const id = resolveBuildId(manifest, options.env ?? process.env)
+  const id = resolveBuildId(manifest, env)
+  const client = await buildScopedClient({ env, bucket: options.bucket, id, fallback: options.client ?? createS3Client(), sts: options.sts })
   const previous = await readStatus(client, options.bucket, id).catch(() => null)
   const now = new Date().toISOString()
   const status: BuildStatus = {

@@ -80,6 +80,6 @@ describe('the Cloud (AWS) build choice', () => {
     await waitFor(() => expect((cloud as HTMLInputElement).disabled).toBe(false), { timeout: 15_000 })
     expect(description(cloud)).not.toMatch(/Unavailable/)
     expect(settings).toBeTruthy()
-    expect((await client.call('settings.get', {})).cloud).toEqual({ region: null, profile: null, bucket: 'orchard-builds', stack: null, endpoint: null })
+    expect((await client.call('settings.get', {})).cloud).toEqual({ region: null, profile: null, bucket: 'orchard-builds', stack: null, endpoint: null, signingKey: null })
   }, 40_000)
 })

@@ -106,6 +106,11 @@ export function DownloadedResult({ finished, onUse }: { finished: Extract<Downlo
         <dd>
           <code aria-label="Downloaded image SHA256">{output.sha256}</code>
         </dd>
+        <dt>Built by (signature verified)</dt>
+        <dd aria-label="Cloud build signer">
+          build <code>{output.signedBy.buildId}</code>
+          {output.signedBy.account && <> in AWS account <code>{output.signedBy.account}</code></>}, signed {output.signedBy.signedAt} with key <code>{output.signedBy.keyId}</code>
+        </dd>
         {output.release && (
           <>
             <dt>Release</dt>

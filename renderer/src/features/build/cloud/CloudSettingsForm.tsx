@@ -10,13 +10,14 @@ import { useClient } from '../../../client/context'
 import { useSystemCheckResult } from '../../../shell/useSystemCheck'
 import { useWizard } from '../../../state/wizard'
 
-const EMPTY: CloudSettings = { region: null, profile: null, bucket: null, stack: null, endpoint: null }
+const EMPTY: CloudSettings = { region: null, profile: null, bucket: null, stack: null, endpoint: null, signingKey: null }
 const FIELDS: { key: keyof CloudSettings; label: string; hint: string }[] = [
   { key: 'stack', label: 'Stack name', hint: 'The CloudFormation stack that holds the pipeline (its BucketName output is used).' },
   { key: 'bucket', label: 'Bucket', hint: 'Or the data bucket itself (needed with a custom endpoint).' },
   { key: 'region', label: 'Region', hint: 'e.g. eu-west-1; empty: AWS_REGION or the profile’s.' },
   { key: 'profile', label: 'AWS profile', hint: 'From ~/.aws/config; empty: AWS_PROFILE or "default".' },
   { key: 'endpoint', label: 'S3 endpoint', hint: 'Only for S3-compatible stores (MinIO, …): http://host:port.' },
+  { key: 'signingKey', label: 'Signing key', hint: 'The KMS key builds are signed with (pinned on first use); empty: the stack’s.' },
 ]
 
 export function CloudSettingsForm() {
