@@ -117,15 +117,13 @@ function cardOver(fs: FatFs, mode: 'read' | 'write', isOpen: () => boolean): Car
     list: guard(async (dir = SCRIPTS) => {
       const root = allowed(dir, mayList, 'only /startup-scripts and /buildinfo can be listed')
       if (!(await fs.stat(root)).isDirectory()) throw new BuildError('INVALID_INPUT', `Not a folder on the card: ${root}`)
-      const entries: CardEntry[] = []
-      const walk = async (path: string): Promise<void> => {
-        for (const entry of await fs.list(path)) {
-          const child = `${path}/${entry.name}`
-          entries.push({ path: child, size: entry.isDirectory ? 0 : entry.size, isDirectory: entry.isDirectory, mtime: entry.mtime.toISOString() })
-          if (entry.isDirectory) await walk(child)
-        }
-      }
-      await walk(root)
+      // tree() enters each folder once: a hostile card's folder pointing back at its ancestor fails, not walks forever.
+      const entries: CardEntry[] = (await fs.tree(root)).map((entry) => ({
+        path: entry.path,
+        size: entry.isDirectory ? 0 : entry.size,
+        isDirectory: entry.isDirectory,
+        mtime: entry.mtime.toISOString(),
+      }))
       return entries.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
     }),
     read: guard(async (path: string) => {
@@ -171,10 +169,15 @@ function cardError(error: unknown): unknown {
     case 'ENOTEMPTY':
       return new BuildError('INVALID_INPUT', `The folder is not empty: ${path}`)
     case 'EINVAL':
+      // Without a path: the boot sector itself (notFat), not a name the caller gave.
+      if (error.path === undefined) return new BuildError('INVALID_IMAGE', `The card's boot partition is damaged: ${error.message}`)
+      return new BuildError('INVALID_INPUT', error.message)
     case 'EEXIST':
       return new BuildError('INVALID_INPUT', error.message)
     case 'ENOSPC':
       return new BuildError('UNWRITABLE', `The card's boot partition is full (writing ${path})`)
+    case 'EIO':
+      return new BuildError('INVALID_IMAGE', `The card's boot partition is damaged: ${error.message}`)
     default:
       return error
   }

@@ -21,6 +21,11 @@ export interface FatEntry {
   mtime: Date
 }
 
+export interface FatTreeEntry extends FatEntry {
+  /** `path` given to tree() joined with the names on the way: '/a' → '/a/b/c.txt'. */
+  path: string
+}
+
 /** Paths are absolute and '/'-separated; names match case-insensitively and keep their case when created. */
 export interface FatFs {
   readFile(path: string): Promise<Buffer>
@@ -29,6 +34,11 @@ export interface FatFs {
   /** Long names, without '.', '..', the volume label or deleted entries. */
   readdir(path: string): Promise<string[]>
   list(path: string): Promise<FatEntry[]>
+  /**
+   * Everything under `path`, depth first in directory order. Each directory is entered once:
+   * one reached again (a cycle or a cross-link, only on a damaged or hostile card) is EIO.
+   */
+  tree(path: string): Promise<FatTreeEntry[]>
   /** Files only (EISDIR for a directory). */
   unlink(path: string): Promise<void>
   /** Empty directories only (ENOTEMPTY). */

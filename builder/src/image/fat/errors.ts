@@ -31,5 +31,6 @@ export function fsError(code: FatErrorCode, syscall: string, path: string, why?:
 
 export const notFat = (): FatError => new FatError('EINVAL', 'not a FAT filesystem')
 
-/** Damage found on disk (a broken cluster chain): we stop rather than guess. */
-export const corrupt = (what: string): FatError => new FatError('EIO', `corrupt FAT filesystem: ${what}`)
+/** Damage found on disk (a broken cluster chain, a directory cycle): we stop rather than guess. */
+export const corrupt = (what: string, syscall?: string, path?: string): FatError =>
+  new FatError('EIO', `corrupt FAT filesystem: ${what}${path === undefined ? '' : ` (${syscall} '${path}')`}`, syscall, path)

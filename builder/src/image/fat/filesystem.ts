@@ -1,8 +1,8 @@
 /** The FatFs operations over an open Volume: path resolution, then directory and FAT edits. */
-import type { FatEntry, FatFs, FatStat } from '../fat'
+import type { FatEntry, FatFs, FatStat, FatTreeEntry } from '../fat'
 import type { DirEntry, Directory } from './directory'
 import { ATTR_ARCHIVE, ATTR_DIRECTORY, newEntry, setEntryCluster, touch } from './entry'
-import { type FatErrorCode, FatError, fsError } from './errors'
+import { type FatErrorCode, FatError, corrupt, fsError } from './errors'
 import { lfnSlots } from './names'
 import { splitPath } from './paths'
 import type { Volume } from './volume'
@@ -10,6 +10,8 @@ import type { Volume } from './volume'
 interface Found {
   parent: Directory
   entry: DirEntry
+  /** First clusters of the directories from the root down to `parent`. */
+  chain: Set<number>
 }
 
 interface Parent {
@@ -17,7 +19,7 @@ interface Parent {
   /** The last component; undefined for the root itself. */
   name: string | undefined
   /** First clusters of the directories from the root down to `parent`. */
-  chain: number[]
+  chain: Set<number>
 }
 
 export class FatFileSystem implements FatFs {
@@ -58,6 +60,27 @@ export class FatFileSystem implements FatFs {
     )
   }
 
+  tree(path: string): Promise<FatTreeEntry[]> {
+    return this.serial(async () => {
+      const { dir, chain } = await this.dirAndChain(path, 'scandir')
+      // Each directory once: a second way into one is a cycle or a cross-link, and either would walk it again.
+      const seen = new Set(chain)
+      const out: FatTreeEntry[] = []
+      const walk = async (at: Directory, prefix: string): Promise<void> => {
+        for (const entry of at.entries()) {
+          const child = `${prefix}/${entry.name}`
+          out.push({ path: child, name: entry.name, isDirectory: entry.isDirectory, size: entry.size, mtime: entry.mtime })
+          if (!entry.isDirectory) continue
+          const dir = await this.enter(entry, seen, 'scandir', child)
+          seen.add(dir.cluster)
+          await walk(dir, child)
+        }
+      }
+      await walk(dir, path.replace(/\/+$/, ''))
+      return out
+    })
+  }
+
   unlink(path: string): Promise<void> {
     return this.serial(async () => {
       const found = await this.lookup(path, 'unlink')
@@ -72,7 +95,7 @@ export class FatFileSystem implements FatFs {
       const found = await this.lookup(path, 'rmdir')
       if (!found) throw fsError('EINVAL', 'rmdir', path, 'cannot remove the root directory')
       if (!found.entry.isDirectory) throw fsError('ENOTDIR', 'rmdir', path)
-      const dir = await this.vol.dir(found.entry.cluster)
+      const dir = await this.enter(found.entry, found.chain, 'rmdir', path)
       if (dir.entries().length > 0) throw fsError('ENOTEMPTY', 'rmdir', path)
       found.parent.remove(found.entry)
       this.vol.dropDir(dir)
@@ -90,10 +113,10 @@ export class FatFileSystem implements FatFs {
       if (clash && !self) throw fsError('EEXIST', 'rename', to)
       const { entry } = source
       if (self && entry.name === target.name) return
-      if (entry.isDirectory && target.chain.includes(entry.cluster)) {
+      if (entry.isDirectory && target.chain.has(entry.cluster)) {
         throw fsError('EINVAL', 'rename', to, `cannot move '${from}' into itself`)
       }
-      const moved = entry.isDirectory && target.parent !== source.parent ? await this.vol.dir(entry.cluster) : null
+      const moved = entry.isDirectory && target.parent !== source.parent ? await this.enter(entry, source.chain, 'rename', from) : null
       // The new name first, then the old one goes: on ENOSPC nothing has changed.
       const template = Buffer.from(source.parent.slot(entry.slot))
       this.addEntry(target.parent, target.name, template, 'rename', to, self ? entry : undefined)
@@ -133,10 +156,12 @@ export class FatFileSystem implements FatFs {
   mkdirp(path: string): Promise<void> {
     return this.serial(async () => {
       let dir = await this.vol.dir(0)
+      const chain = new Set([dir.cluster])
       for (const part of splitPath(path, 'mkdir')) {
         const entry = dir.find(part)
         if (entry && !entry.isDirectory) throw fsError('ENOTDIR', 'mkdir', path)
-        dir = entry ? await this.vol.dir(entry.cluster) : await this.makeDir(dir, part, path)
+        dir = entry ? await this.enter(entry, chain, 'mkdir', path) : await this.makeDir(dir, part, path)
+        chain.add(dir.cluster)
       }
     })
   }
@@ -154,11 +179,24 @@ export class FatFileSystem implements FatFs {
 
   /** The entry at `path` and its directory; null for the root itself. */
   private async lookup(path: string, syscall: string): Promise<Found | null> {
-    const { parent, name } = await this.parentOf(path, syscall)
+    const { parent, name, chain } = await this.parentOf(path, syscall)
     if (!name) return null
     const entry = parent.find(name)
     if (!entry) throw fsError('ENOENT', syscall, path)
-    return { parent, entry }
+    return { parent, entry, chain }
+  }
+
+  /**
+   * The directory an entry names, refusing what only damage or a hostile card makes: no
+   * cluster (0 would be the root again) or one of the directories already on the way (a
+   * cycle, e.g. a subfolder pointing at its ancestor or a renamed '.'/'..').
+   */
+  private async enter(entry: DirEntry, seen: Set<number>, syscall: string, path: string): Promise<Directory> {
+    if (entry.cluster < 2) throw corrupt(`folder '${entry.name}' has no cluster of its own (${entry.cluster})`, syscall, path)
+    if (seen.has(entry.cluster)) {
+      throw corrupt(`folder '${entry.name}' is reached twice (cluster ${entry.cluster}): a directory cycle or cross-link`, syscall, path)
+    }
+    return this.vol.dir(entry.cluster)
   }
 
   /** The directory that holds (or would hold) the last component, and the clusters of the directories on the way. */
@@ -166,22 +204,31 @@ export class FatFileSystem implements FatFs {
     const parts = splitPath(path, syscall)
     const name = parts.pop()
     let parent = await this.vol.dir(0)
-    const chain = [parent.cluster]
+    const chain = new Set([parent.cluster])
     for (const part of parts) {
       const entry = parent.find(part)
       if (!entry) throw fsError('ENOENT', syscall, path)
       if (!entry.isDirectory) throw fsError('ENOTDIR', syscall, path)
-      parent = await this.vol.dir(entry.cluster)
-      chain.push(parent.cluster)
+      parent = await this.enter(entry, chain, syscall, path)
+      chain.add(parent.cluster)
     }
     return { parent, name, chain }
   }
 
   private async dirAt(path: string, syscall: string): Promise<Directory> {
+    return (await this.dirAndChain(path, syscall)).dir
+  }
+
+  /** The directory at `path` and the clusters of every directory from the root down to it. */
+  private async dirAndChain(path: string, syscall: string): Promise<{ dir: Directory; chain: Set<number> }> {
     const found = await this.lookup(path, syscall)
-    if (!found) return this.vol.dir(0)
+    if (!found) {
+      const root = await this.vol.dir(0)
+      return { dir: root, chain: new Set([root.cluster]) }
+    }
     if (!found.entry.isDirectory) throw fsError('ENOTDIR', syscall, path)
-    return this.vol.dir(found.entry.cluster)
+    const dir = await this.enter(found.entry, found.chain, syscall, path)
+    return { dir, chain: new Set([...found.chain, dir.cluster]) }
   }
 
   /** Replaces a file's data: the new chain is written before the old is freed, unless only reusing it makes room. */

@@ -8,6 +8,8 @@ import { corrupt } from './errors'
 const EOC: Record<Geometry['bits'], number> = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff }
 /** Values from here up end a chain (spec §4: 0xFF8 / 0xFFF8 / 0x0FFFFFF8). */
 const EOC_MIN: Record<Geometry['bits'], number> = { 12: 0xff8, 16: 0xfff8, 32: 0x0ffffff8 }
+/** The bad-cluster mark (spec §4), never part of a chain. */
+const BAD: Record<Geometry['bits'], number> = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 }
 
 export class FatTable {
   readonly maxCluster: number
@@ -42,14 +44,24 @@ export class FatTable {
   /** Every cluster of the chain starting at `start`; a broken chain throws rather than being guessed at. */
   chain(start: number): number[] {
     const clusters: number[] = []
+    const seen = new Set<number>()
     for (let n = start; ; ) {
-      if (n < 2 || n > this.maxCluster) throw corrupt(`cluster ${n} out of range in chain ${start}`)
-      if (clusters.length > this.g.clusterCount) throw corrupt(`loop in cluster chain ${start}`)
+      if (n < 2 || n > this.maxCluster) throw corrupt(`cluster chain ${start} ${this.why(n, clusters.at(-1))}`)
+      if (seen.has(n)) throw corrupt(`cluster chain ${start} loops back to cluster ${n}`)
+      seen.add(n)
       clusters.push(n)
       const next = this.get(n)
       if (this.isEnd(next)) return clusters
       n = next
     }
+  }
+
+  /** Why `n` cannot be the next cluster (after `from`, or as the first). */
+  private why(n: number, from: number | undefined): string {
+    const at = from === undefined ? 'starts at' : `goes from cluster ${from} to`
+    if (n === 0) return `${at} a free cluster`
+    if (n === BAD[this.g.bits]) return `${at} a cluster marked bad`
+    return `${at} cluster ${n}, outside 2..${this.maxCluster}`
   }
 
   /** Links `count` free clusters into a chain (after `after`, if given). Caller has checked freeCount. */

@@ -187,6 +187,10 @@ export class Volume {
 
   private async loadChainDir(cluster: number): Promise<Directory> {
     const chain = this.fat.chain(cluster)
+    // Only damage makes a longer one; reading it would load a whole corrupt chain into memory.
+    if (chain.length * this.g.clusterSize > MAX_DIR_SLOTS * ENTRY) {
+      throw corrupt(`directory at cluster ${cluster} spans ${chain.length} clusters, more than a directory may hold`)
+    }
     const buf = await this.readChain(cluster, chain.length * this.g.clusterSize)
     return new Directory(cluster, chain, Buffer.from(buf), this.g.bytesPerSector)
   }
