@@ -9,6 +9,7 @@
 import { features } from '../features/registry'
 import type { ReleaseTraits } from '../image/traits'
 import type { SealedRecipe } from '../recipe/schema'
+import { FIRST_RUN_CHECKS } from './first-run-checks'
 
 export function firstRunScript(recipe: SealedRecipe, traits: ReleaseTraits, builderVersion: string): string {
   const sections = [header(recipe, builderVersion), ...features.map((feature) => feature.firstRun?.(recipe, { traits }) ?? ''), footer()]
@@ -24,7 +25,7 @@ FAILED=0
 log() { echo "first_run_setup: $*"; }
 fail() { echo "first_run_setup: FAILED: $*" >&2; FAILED=1; }
 have() { command -v "$1" >/dev/null 2>&1; }
-`
+${FIRST_RUN_CHECKS}`
 }
 
 function footer(): string {

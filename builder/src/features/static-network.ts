@@ -33,6 +33,11 @@ export const staticNetwork = defineFeature({
       `GATEWAY="\${GATEWAY:-${eth0?.gateway ?? ''}}"`,
       `DNS="\${DNS:-${eth0?.dns.join(' ') ?? ''}}"`,
       'configure_static() { # interface address/prefix gateway "dns servers"',
+      // device.env values: checked by first-run-checks.ts's functions before any is written.
+      '  valid_iface "$1" || { fail "static address: STATIC_IFACE \\"$1\\" is not an interface name (1-15 of A-Z a-z 0-9 _ . : -, not . or ..)"; return 0; }',
+      '  valid_cidr "$2" || { fail "static address: STATIC_IP \\"$2\\" is not an IPv4 address with a prefix length, e.g. 192.168.1.50/24"; return 0; }',
+      '  [ -z "$3" ] || valid_ipv4 "$3" || { fail "static address: GATEWAY \\"$3\\" is not an IPv4 address"; return 0; }',
+      '  [ -z "$4" ] || valid_dns "$4" || { fail "static address: DNS \\"$4\\" is not IPv4 addresses separated by single spaces"; return 0; }',
       staticConfigurator(traits),
       '}',
       'if [ -n "$STATIC_IP" ]; then configure_static "$STATIC_IFACE" "$STATIC_IP" "$GATEWAY" "$DNS"; fi',
@@ -55,7 +60,7 @@ function staticConfigurator(traits: ReleaseTraits): string {
   {
     printf '[connection]\\nid=orchard-%s\\ntype=ethernet\\ninterface-name=%s\\nautoconnect=true\\n\\n' "$1" "$1"
     printf '[ipv4]\\nmethod=manual\\naddress1=%s%s\\n' "$2" "\${3:+,$3}"
-    [ -n "$4" ] && printf 'dns=%s;\\n' "$(echo $4 | tr ' ' ';')"
+    [ -n "$4" ] && printf 'dns=%s;\\n' "$(printf '%s' "$4" | tr ' ' ';')"
     printf '\\n[ipv6]\\nmethod=auto\\n'
   } > "/etc/NetworkManager/system-connections/orchard-$1.nmconnection"
   umask 022
@@ -74,14 +79,14 @@ function staticConfigurator(traits: ReleaseTraits): string {
     [ -n "$3" ] && printf '    gateway %s\\n' "$3"
     [ -n "$4" ] && printf '    dns-nameservers %s\\n' "$4"
   } > "/etc/network/interfaces.d/$1"
-  if [ -n "$4" ] && [ ! -L /etc/resolv.conf ]; then for server in $4; do echo "nameserver $server"; done > /etc/resolv.conf; fi
+  if [ -n "$4" ] && [ ! -L /etc/resolv.conf ]; then printf '%s\\n' "$4" | tr ' ' '\\n' | sed 's/^/nameserver /' > /etc/resolv.conf; fi
   log "static address $2 on $1 (ifupdown)"`
     case 'none':
       return `  mkdir -p /etc/systemd/network
   {
     printf '[Match]\\nName=%s\\n\\n[Network]\\nAddress=%s\\n' "$1" "$2"
     [ -n "$3" ] && printf 'Gateway=%s\\n' "$3"
-    for server in $4; do printf 'DNS=%s\\n' "$server"; done
+    [ -z "$4" ] || printf '%s\\n' "$4" | tr ' ' '\\n' | sed 's/^/DNS=/'
   } > "/etc/systemd/network/10-orchard-$1.network"
   have systemctl && systemctl enable systemd-networkd >/dev/null 2>&1 || fail "enable systemd-networkd"
   log "static address $2 on $1 (systemd-networkd)"`

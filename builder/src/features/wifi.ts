@@ -64,7 +64,7 @@ autoconnect=true
 
 [wifi]
 mode=infrastructure
-ssid=$WIFI_SSID
+ssid=$(ssid_bytes "$WIFI_SSID")
 hidden=${hidden}
 
 [wifi-security]
@@ -82,7 +82,7 @@ ORCHARD_WIFI
   } else if (traits.wpaSupplicant) {
     configure = `  umask 077
   mkdir -p /etc/wpa_supplicant
-  SSID_HEX=$(printf '%s' "$WIFI_SSID" | od -An -tx1 | tr -d ' \\n')
+  SSID_HEX=$(printf '%s' "$WIFI_SSID" | od -An -v -tx1 | tr -d ' \\n')
   cat > /etc/wpa_supplicant/wpa_supplicant.conf <<ORCHARD_WIFI
 ctrl_interface=DIR=/var/run/wpa_supplicant GROUP=netdev
 update_config=1
@@ -107,6 +107,14 @@ ORCHARD_WIFI
   return `# --- wifi (device.env WIFI_SSID / WIFI_PSK / WIFI_COUNTRY override the recipe) ---
 ${defaults.join('\n')}
 if [ -n "$WIFI_SSID" ] && [ -n "$WIFI_PSK" ]; then
+  # device.env values, checked by first-run-checks.ts's functions; the PSK is never printed.
+  if ! valid_ssid "$WIFI_SSID"; then
+    fail "wifi: WIFI_SSID must be 1 to 32 bytes without control characters (line breaks, tabs, escapes)"
+  elif ! valid_psk "$WIFI_PSK"; then
+    fail "wifi: WIFI_PSK must be the 64-hex-digit WPA PSK, not a passphrase (orchard flash hashes one; so does wpa_passphrase)"
+  elif [ -n "$WIFI_COUNTRY" ] && ! valid_country "$WIFI_COUNTRY"; then
+    fail "wifi: WIFI_COUNTRY \\"$WIFI_COUNTRY\\" is not a two-letter country code such as GB"
+  else
   if [ -n "$WIFI_COUNTRY" ]; then
     have iw && iw reg set "$WIFI_COUNTRY" 2>/dev/null || true
     have raspi-config && raspi-config nonint do_wifi_country "$WIFI_COUNTRY" >/dev/null 2>&1 || true
@@ -116,6 +124,7 @@ if [ -n "$WIFI_SSID" ] && [ -n "$WIFI_PSK" ]; then
   for state in /var/lib/systemd/rfkill/*:wlan; do [ -e "$state" ] && echo 0 > "$state"; done
 ${configure}
   log "wifi configured for $WIFI_SSID"
+  fi
 fi
 `
 }

@@ -1,0 +1,175 @@
+/**
+ * first_run_setup.sh run for real, as root, in a throwaway chroot of static busybox, with
+ * hostile device.env values: whatever they hold, nothing is written outside the files the
+ * section owns, a refused value fails its section with a message naming the variable, and a
+ * secret never reaches the output.
+ */
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { ReleaseTraits } from '../image/traits'
+import { wifiPsk } from '../recipe/crypt'
+import { parseRecipeYaml } from '../recipe/load'
+import { sealRecipe } from '../recipe/secrets'
+import { firstRunScript } from './first-run'
+
+const BUSYBOX = '/bin/busybox'
+const CHROOT = ['/usr/sbin/chroot', '/usr/bin/chroot'].find((file) => existsSync(file))
+const skip = process.getuid?.() !== 0 ? 'needs root (chroot)' : !existsSync(BUSYBOX) ? 'needs a static busybox at /bin/busybox' : !CHROOT ? 'needs chroot' : null
+if (skip) console.log(`[first-run.int] skipped: ${skip}`)
+
+const recipe = sealRecipe(
+  parseRecipeYaml(`name: hostile
+source: { url: "https://example.org/a.img.xz", sha256: ${'a'.repeat(64)} }
+arch: arm64
+wifi: { ssid: "recipe-net", passphrase: "recipe-passphrase", country: GB }
+`),
+)
+
+const traits = (network: ReleaseTraits['network']): ReleaseTraits => ({
+  release: 'Debian GNU/Linux 12 (bookworm)',
+  codename: 'bookworm',
+  arch: 'arm64',
+  bootMount: '/boot/firmware',
+  init: 'systemd',
+  network,
+  wpaSupplicant: network !== 'networkmanager',
+  cloudInit: false,
+  userconfWizard: false,
+  openssh: false,
+})
+
+const temps: string[] = []
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Every file under dir with its content, for "nothing else changed". */
+function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>()
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) files.set(path.relative(dir, path.join(entry.parentPath, entry.name)), readFileSync(path.join(entry.parentPath, entry.name), 'latin1'))
+  }
+  return files
+}
+
+/** A chroot holding busybox and a few /etc files; runs the script there with `env` as the runner would export device.env. */
+function runInChroot(network: ReleaseTraits['network'], env: Record<string, string>) {
+  const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-'))
+  temps.push(root)
+  for (const dir of ['bin', 'dev', 'etc', 'tmp', 'proc/sys/kernel/random', 'var/lib/systemd/rfkill']) mkdirSync(path.join(root, dir), { recursive: true })
+  spawnSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3'])
+  writeFileSync(path.join(root, 'bin/busybox'), readFileSync(BUSYBOX))
+  chmodSync(path.join(root, 'bin/busybox'), 0o755)
+  spawnSync(CHROOT!, [root, '/bin/busybox', '--install', '-s', '/bin'])
+  writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
+  writeFileSync(path.join(root, 'etc/dhcpcd.conf'), '# dhcpcd\n')
+  writeFileSync(path.join(root, 'proc/sys/kernel/random/uuid'), '5f0c6e4e-0000-4000-8000-000000000001\n')
+  writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(recipe, traits(network), '1.0.0'))
+  const before = snapshot(root)
+  const run = spawnSync(CHROOT!, [root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', ...env }, encoding: 'utf8' })
+  const after = snapshot(root)
+  const changed = [...after.keys()].filter((file) => before.get(file) !== after.get(file)).sort()
+  const read = (file: string) => after.get(file.replace(/^\//, ''))
+  return { ...run, changed, read }
+}
+
+const NETWORKS = ['networkmanager', 'dhcpcd', 'ifupdown', 'none'] as const
+// What the recipe's wifi and the hostname section write (busybox sh sets HOSTNAME itself).
+const OTHER_SECTIONS = /^etc\/(NetworkManager\/system-connections\/orchard-wifi|wpa_supplicant\/|network\/interfaces\.d\/wlan0$|hostname$|hosts$)/
+const STATIC_FILES: Record<(typeof NETWORKS)[number], string> = {
+  networkmanager: 'etc/NetworkManager/system-connections/orchard-eth1.nmconnection',
+  dhcpcd: 'etc/dhcpcd.conf',
+  ifupdown: 'etc/network/interfaces.d/eth1',
+  none: 'etc/systemd/network/10-orchard-eth1.network',
+}
+
+describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in a chroot', () => {
+  describe.each(NETWORKS)('static address on %s', (network) => {
+    it.each(['../../etc/passwd', '../x', '..', '.', 'eth0/../../x', 'a b', 'sixteen-chars-xx'])('refuses STATIC_IFACE %j and writes nothing', (iface) => {
+      const run = runInChroot(network, { STATIC_IFACE: iface, STATIC_IP: '10.0.0.9/24' })
+      expect(run.status).toBe(1)
+      expect(run.stderr).toContain(`FAILED: static address: STATIC_IFACE "${iface}" is not an interface name`)
+      expect(run.changed.filter((file) => !OTHER_SECTIONS.test(file))).toEqual([])
+      expect(run.read('/etc/passwd')).toBe('root:x:0:0:root:/root:/bin/sh\n')
+    })
+
+    it.each([
+      ['STATIC_IP', { STATIC_IP: '10.0.0.9/24\nnameserver 6.6.6.6' }],
+      ['STATIC_IP', { STATIC_IP: '10.0.0.9/24;evil' }],
+      ['GATEWAY', { STATIC_IP: '10.0.0.9/24', GATEWAY: '10.0.0.1 x' }],
+      ['DNS', { STATIC_IP: '10.0.0.9/24', DNS: '1.1.1.1 /*' }],
+      ['DNS', { STATIC_IP: '10.0.0.9/24', DNS: '1.1.1.1;x=y' }],
+    ])('refuses a bad %s and writes nothing for it', (name, values) => {
+      const run = runInChroot(network, { STATIC_IFACE: 'eth1', ...values })
+      expect(run.status).toBe(1)
+      expect(run.stderr, JSON.stringify(values) + run.stderr + run.stdout).toContain(`FAILED: static address: ${name} "`)
+      expect(run.changed).not.toContain(STATIC_FILES[network])
+    })
+
+    it('writes a good address with its DNS servers, each expansion quoted', () => {
+      const run = runInChroot(network, { STATIC_IFACE: 'eth1', STATIC_IP: '10.0.0.9/24', GATEWAY: '10.0.0.1', DNS: '1.1.1.1 9.9.9.9' })
+      // (systemd-networkd cannot be enabled in the chroot: only this section's result counts)
+      expect(run.stderr).not.toContain('FAILED: static address')
+      const file = run.read(STATIC_FILES[network])!
+      expect(file).toContain('10.0.0.9')
+      expect(file).toContain('9.9.9.9')
+      expect(run.changed).toContain(STATIC_FILES[network])
+    })
+  })
+
+  describe('wifi', () => {
+    const PSK = wifiPsk('device-net', 'device-passphrase')
+    const keyfile = 'etc/NetworkManager/system-connections/orchard-wifi.nmconnection'
+
+    it.each([
+      ['a newline and a [connection] group', 'a\n[connection]\nid=evil'],
+      ['a carriage return', 'a\rb'],
+      ['an escape character', 'a\x1bb'],
+      ['33 bytes', 'x'.repeat(33)],
+    ])('refuses an SSID with %s, on NetworkManager and wpa_supplicant', (_what, ssid) => {
+      for (const network of ['networkmanager', 'dhcpcd'] as const) {
+        const run = runInChroot(network, { WIFI_SSID: ssid, WIFI_PSK: PSK })
+        expect(run.status).toBe(1)
+        expect(run.stderr).toContain('FAILED: wifi: WIFI_SSID must be 1 to 32 bytes without control characters')
+        expect(run.changed.filter((file) => file.includes('orchard-wifi') || file.includes('wpa_supplicant'))).toEqual([])
+      }
+    })
+
+    it('refuses a WIFI_PSK that is not 64 hex digits, without printing it', () => {
+      for (const network of ['networkmanager', 'dhcpcd'] as const) {
+        const run = runInChroot(network, { WIFI_SSID: 'device-net', WIFI_PSK: 'device-passphrase' })
+        expect(run.status).toBe(1)
+        expect(run.stderr).toContain('FAILED: wifi: WIFI_PSK must be the 64-hex-digit WPA PSK')
+        expect(run.stdout + run.stderr).not.toContain('device-passphrase')
+        expect(run.changed.filter((file) => file.includes('orchard-wifi') || file.includes('wpa_supplicant'))).toEqual([])
+      }
+    })
+
+    it('writes any SSID as NetworkManager bytes (no keyfile escaping to get wrong) and the PSK as is', () => {
+      const ssid = ' semi;colon\\back=#[x] é'
+      const run = runInChroot('networkmanager', { WIFI_SSID: ssid, WIFI_PSK: PSK })
+      expect(run.status, run.stderr).toBe(0)
+      const file = run.read(keyfile)!
+      const bytes = /^ssid=((?:\d+;)+)$/m.exec(file)![1]!.split(';').filter(Boolean).map(Number)
+      expect(Buffer.from(bytes).toString('utf8')).toBe(ssid)
+      expect(file).toContain(`\npsk=${PSK}\n`)
+      expect(file.match(/^\[/gm)).toEqual(['[', '[', '[', '[', '['])
+    })
+
+    it('writes a 32-byte SSID of one repeated letter whole to wpa_supplicant.conf', () => {
+      const run = runInChroot('dhcpcd', { WIFI_SSID: 'a'.repeat(32), WIFI_PSK: PSK })
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.read('/etc/wpa_supplicant/wpa_supplicant.conf')).toContain(`\n\tssid=${'61'.repeat(32)}\n`)
+    })
+
+    it('refuses a WIFI_COUNTRY that is not two capital letters', () => {
+      const run = runInChroot('dhcpcd', { WIFI_SSID: 'device-net', WIFI_PSK: PSK, WIFI_COUNTRY: 'GB\nnetwork={' })
+      expect(run.status).toBe(1)
+      expect(run.stderr, run.stderr).toContain('FAILED: wifi: WIFI_COUNTRY "')
+      expect(run.changed.filter((file) => file.includes('wpa_supplicant'))).toEqual([])
+    })
+  })
+})
