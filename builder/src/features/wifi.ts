@@ -10,9 +10,18 @@ import type { ReleaseTraits } from '../image/traits'
 import { utf8Length } from '../recipe/fields'
 import { defineFeature } from './feature'
 
+// No control characters: a line break would add lines to the network configuration files.
+const hasControl = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+export const isValidSsid = (ssid: string): boolean => ssid.length > 0 && utf8Length(ssid) <= 32 && !hasControl(ssid)
+export const SSID_RULE = 'must be 1 to 32 bytes without control characters'
+
 const Wifi = z
   .object({
-    ssid: z.string().min(1, 'must not be empty').refine((ssid) => utf8Length(ssid) <= 32, { message: 'must be at most 32 bytes (UTF-8)' }),
+    ssid: z
+      .string()
+      .min(1, 'must not be empty')
+      .refine((ssid) => utf8Length(ssid) <= 32, { message: 'must be at most 32 bytes (UTF-8)' })
+      .refine((ssid) => !hasControl(ssid), { message: 'must not contain control characters (line breaks, tabs, escapes)' }),
     passphrase: z
       .string()
       .refine((p) => p.length >= 8 && p.length <= 63, { message: 'must be 8 to 63 characters (WPA2 passphrase)' })

@@ -10,6 +10,7 @@ import { BuildError } from '../util/errors'
 import { withFat } from '../image/fat'
 import { isValidLongName } from '../image/fat/names'
 import { HOSTNAME_RULE, isReservedVariable, isValidHostname, type Device } from './devices-csv'
+import { deviceWifi } from './device-wifi'
 
 export interface DeviceFile {
   /** Absolute on the FAT partition, e.g. /startup-scripts/device.env. */
@@ -37,16 +38,17 @@ export function envLine(key: string, value: string): string {
   return /^[\s"']|[\s"']$/.test(value) ? `${key}="${value}"` : `${key}=${value}`
 }
 
-/** device.env for the device: a header comment, HOSTNAME first, then the other keys in code-point order. */
+/** device.env for the device: a header comment, HOSTNAME first, then the other keys in code-point order (a WIFI_PSK passphrase hashed: device-wifi.ts). */
 export function renderDeviceEnv(device: Device): string {
   if (!isValidHostname(device.hostname)) throw new BuildError('INVALID_INPUT', `Hostname "${device.hostname}" is not valid: it ${HOSTNAME_RULE}`)
-  const keys = Object.keys(device.variables)
+  const variables = deviceWifi(device.hostname, device.variables)
+  const keys = Object.keys(variables)
     .filter((key) => key !== 'HOSTNAME')
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const lines = [
     `# Written by Orchard for ${device.hostname}`,
     envLine('HOSTNAME', device.hostname),
-    ...keys.map((key) => envLine(key, device.variables[key]!)),
+    ...keys.map((key) => envLine(key, variables[key]!)),
   ]
   return `${lines.join('\n')}\n`
 }

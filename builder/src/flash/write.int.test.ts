@@ -129,6 +129,14 @@ describe.skipIf(skip)('flashImage', () => {
   }, 120_000)
 
   describe('refuses before writing anything', () => {
+    it("a device whose device.env could not be written (a WIFI_PSK that is no passphrase): no card touched, the value never shown", async () => {
+      const file = path.join(dir, 'never-wifi.img')
+      const devices = [{ hostname: 'w-1', variables: { HOSTNAME: 'w-1', WIFI_SSID: 'net', WIFI_PSK: 'short' } }]
+      const error = await flashImage({ image, targets: [{ kind: 'file', path: file }], devices, cache: path.join(dir, 'cache'), recordsFile: null }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', message: 'WIFI_PSK of w-1 must be a WPA2 passphrase of 8 to 63 printable ASCII characters, or the 64-hex-digit PSK' })
+      expect(existsSync(file)).toBe(false)
+    }, 60_000)
+
     it('a destination too small for the image, and a read-only one', async () => {
       const tiny = await loop('tiny', 16)
       const locked = await loop('locked', 96, { readOnly: true })

@@ -65,6 +65,8 @@ export async function flashImage(options: FlashOptions): Promise<CardRecord[]> {
   const source = options.prepared ? await preparedSource(options.image, options.prepared) : await prepareSource(options.image, options.cache ?? cacheDir(), options.signal)
   try {
     await refuseUnsafe(targets, source, options)
+    // Every device's files are made (and so checked) before any card is touched.
+    for (const device of options.devices ?? []) if (device) deviceFilesOf(device)
     if (options.signal?.aborted) throw new BuildError('CANCELLED', 'Flash cancelled before writing')
     return await writeAll(targets, source, { ...options, jobId, verify, trim, onProgress })
   } finally {
@@ -257,14 +259,19 @@ async function discardFreeFatClusters(disk: Disk): Promise<void> {
   }
 }
 
-async function writeDeviceFilesTo(target: string, device: FlashDevice): Promise<string> {
+function deviceFilesOf(device: FlashDevice) {
   const { hostname, variables, files = {} } = device
   const extras: DeviceExtras = {
     runOnce: utf8(files.runOnce),
     everyTime: utf8(files.everyTime),
     resources: utf8(files.resources),
   }
-  return withImage(target, 'write', async (image) => (await writeDeviceFiles(image.disk, image.boot, deviceFiles({ hostname, variables }, extras))).hash)
+  return deviceFiles({ hostname, variables }, extras)
+}
+
+async function writeDeviceFilesTo(target: string, device: FlashDevice): Promise<string> {
+  const files = deviceFilesOf(device)
+  return withImage(target, 'write', async (image) => (await writeDeviceFiles(image.disk, image.boot, files)).hash)
 }
 
 const utf8 = (entries: Record<string, string> = {}) => Object.fromEntries(Object.entries(entries).map(([name, text]) => [name, Buffer.from(text, 'utf8')]))
