@@ -51,6 +51,14 @@ describe.each(['networkmanager', 'dhcpcd', 'ifupdown', 'none'] as const)('first_
     expect(check.status).toBe(0)
   })
 
+  it.skipIf(spawnSync('sh', ['-c', 'command -v shellcheck']).status !== 0)('passes shellcheck (when installed)', () => {
+    // Warnings and errors; SC2041 is `for group in 'video' 'gpio'` (quoted on purpose), SC3028 the
+    // HOSTNAME that device.env gives (busybox sh also sets its own: the script reads it anyway).
+    const lint = spawnSync('shellcheck', ['-s', 'sh', '-S', 'warning', '-e', 'SC2041,SC3028', '-'], { input: script, encoding: 'utf8' })
+    expect(lint.stdout).toBe('')
+    expect(lint.status).toBe(0)
+  })
+
   it('carries hashes, not the typed secrets, each on a line the runner scrubs', () => {
     expect(script).not.toContain("pass'word")
     expect(script).not.toContain('plain-wifi-passphrase')
