@@ -3,13 +3,14 @@
  * leaves nothing behind (no output file, no partial file in the cache).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { makeDisk, sha256sum } from '../testing/disk-tools'
+import { formatBytes } from '../util/bytes'
 import { EXIT } from './output'
 
 const ORCHARD = fileURLToPath(new URL('../../../bin/orchard.js', import.meta.url))
@@ -116,9 +117,28 @@ describe('orchard recipe validate', () => {
     expect(run.code).toBe(EXIT.usage)
   })
 
-  it('says valid and exits 0 for a good recipe', async () => {
+  it('says valid and exits 0 for a good recipe, listing the local files a build will carry', async () => {
     const file = await recipe('v2', sources.good!, validWifi)
-    expect(orchard('recipe', 'validate', file)).toMatchObject({ code: 0, stdout: `${file}: valid (v2)\n` })
+    const size = (await stat(sources.good!.path)).size
+    expect(orchard('recipe', 'validate', file)).toMatchObject({ code: 0, stdout: `${file}: valid (v2)\n  carries source.path: ${sources.good!.path} (${formatBytes(size)})\n` })
+  })
+
+  it('refuses a file outside the recipe folder at its field (exit 2), and lists one the recipe allows', async () => {
+    await mkdir(path.join(dir, 'keys'), { recursive: true })
+    await writeFile(path.join(dir, 'keys', 'id_ed25519'), 'PRIVATE\n')
+    const project = path.join(dir, 'project')
+    await mkdir(project, { recursive: true })
+    const file = path.join(project, 'r.yml')
+    const head = `name: r\narch: arm64\nsource: { path: ${sources.good!.path}, sha256: ${sources.good!.sha256} }\nfiles: [{ source: ../keys/id_ed25519, target: /root/id }]\n`
+    await writeFile(file, head)
+    const refused = orchard('recipe', 'validate', file)
+    expect(refused.stdout).toContain(`  files[0].source: ${path.join(dir, 'keys', 'id_ed25519')} is outside the recipe's folder`)
+    expect(refused.code).toBe(EXIT.usage)
+
+    await writeFile(file, `${head}allowFilesOutside: [../keys]\n`)
+    const allowed = orchard('recipe', 'validate', file, '--json')
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ valid: true, files: [{ field: 'source.path' }, { field: 'files[0].source', allowedBy: 'allowFilesOutside[0]' }] })
+    expect(orchard('recipe', 'validate', file).stdout).toContain(`carries files[0].source: ${path.join(dir, 'keys', 'id_ed25519')} (8 bytes), outside the recipe folder: allowFilesOutside[0]`)
   })
 })
 

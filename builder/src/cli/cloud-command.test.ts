@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Command } from 'commander'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -35,7 +36,7 @@ describe('orchard cloud build --zip-only', () => {
     await writeFile(path.join(dir, 'motd'), 'Welcome\n')
     await writeFile(
       recipeFile,
-      ['name: seed', 'source:', '  path: base.img', `  sha256: ${'ab'.repeat(32)}`, 'arch: arm64', 'users:', '  - name: pi', '    password: plain-password', 'files:', '  - source: motd', '    target: /etc/motd', ''].join('\n'),
+      ['name: seed', 'source:', '  path: base.img', `  sha256: ${createHash('sha256').update(Buffer.alloc(4096, 1)).digest('hex')}`, 'arch: arm64', 'users:', '  - name: pi', '    password: plain-password', 'files:', '  - source: motd', '    target: /etc/motd', ''].join('\n'),
     )
   })
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { extReadText, extSymlink, extWriteFile, withExt, type ExtFs } from '../i
 import { withFat } from '../image/fat'
 import type { DiskImage } from '../image/open'
 import { detectTraits, type ReleaseTraits } from '../image/traits'
+import { readRecipeFile as readConfinedFile } from '../recipe/recipe-files'
 import type { SealedRecipe } from '../recipe/schema'
 import { BuildError } from '../util/errors'
 import { buildInfoText, describeCustomizations, type BuildInfo } from './buildinfo'
@@ -30,12 +31,8 @@ export interface CustomizeOptions {
 }
 
 export async function customizeImage({ image, recipe, baseDir, info, onStep = () => {} }: CustomizeOptions): Promise<BuildInfo> {
-  const readRecipeFile = (file: string, field: string) => {
-    const full = path.resolve(baseDir, file)
-    return readFile(full).catch(() => {
-      throw new BuildError('NOT_FOUND', `${field}: file not found: ${full}`)
-    })
-  }
+  // Every recipe file is checked again as it is read: confined to the recipe's folder (recipe/recipe-files.ts).
+  const readRecipeFile = (file: string, field: string) => readConfinedFile(recipe, baseDir, file, field)
   let traits!: ReleaseTraits
   await withExt(image.disk, image.root, async (fs) => {
     traits = await detectTraits(fs)

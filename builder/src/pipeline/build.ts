@@ -16,6 +16,7 @@ import { sealRecipe } from '../recipe/secrets'
 import { BuildError } from '../util/errors'
 import { withImage } from '../image/open'
 import { recipeHash, type LoadedRecipe } from '../recipe/load'
+import { recipeFilePath, recipeFiles } from '../recipe/recipe-files'
 import { armWork, type SealedRecipe } from '../recipe/schema'
 import { writeDockerImage, type DockerImageResult } from '../output/docker-image'
 import { compressXz, writeImage } from '../output/write-image'
@@ -55,6 +56,9 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   const mode = chooseMode(recipe, options.mode ?? 'auto')
   const outDir = path.resolve(options.outDir)
   await checkWritable(outDir)
+  // Before any byte is read: every file the recipe names, confined to its folder (recipe-files.ts).
+  const carried = await recipeFiles(recipe, baseDir)
+  if (carried.length) report({ phase: 'source', message: `recipe files: ${carried.map((file) => `${file.field} ${file.path}`).join(', ')}` })
 
   const source = await resolveSource(recipe.source, baseDir, {
     cache: options.cache,
@@ -178,7 +182,7 @@ async function runArmWork(
   const onStep = (name: string) => report({ phase: 'steps', message: name })
   const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
   const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
-  const dockerfile = recipe.dockerfile ? path.resolve(baseDir, recipe.dockerfile) : undefined
+  const dockerfile = recipe.dockerfile ? await recipeFilePath(recipe, baseDir, recipe.dockerfile, 'dockerfile') : undefined
   await runSteps({ executor, source, rootPartition, arch: recipe.arch, plan: stepPlan(recipe), dockerfile, rootDir, onStep, onLine, signal })
   onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')

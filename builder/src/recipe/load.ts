@@ -1,16 +1,16 @@
-/** Reads a recipe from YAML, validates it, and resolves the files it names. */
+/** Reads a recipe from YAML, validates it, and checks the files it names (recipe-files.ts). */
 import { createHash } from 'node:crypto'
-import { access, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { z } from 'zod'
 import { BuildError } from '../util/errors'
 import { canonicalJson } from '../util/hash'
-import { features } from '../features/registry'
 import { RecipeSchema, type Recipe, type SealedRecipe } from './schema'
+import { recipeFiles, referencedFiles } from './recipe-files'
 import { withoutSecrets } from './secrets'
 import { describeProblems, formatPath, readRecipeYaml, type RecipeProblem } from './yaml'
 
-export { describeProblems, readRecipeYaml, type RecipeProblem }
+export { describeProblems, readRecipeYaml, referencedFiles, type RecipeProblem }
 
 export interface LoadedRecipe {
   recipe: Recipe
@@ -53,21 +53,9 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   return { recipe, baseDir }
 }
 
-/** Every local file the recipe names, with the field that names it: the source and each feature's. */
-export function referencedFiles(recipe: Recipe | SealedRecipe): { field: string; file: string }[] {
-  const source = recipe.source.path ? [{ field: 'source.path', file: recipe.source.path }] : []
-  return [...source, ...features.flatMap((feature) => feature.files?.(recipe as SealedRecipe) ?? [])]
-}
-
+/** Checks every file the recipe names (recipe-files.ts: confined to its folder, regular files, present). */
 export async function checkReferencedFiles(recipe: Recipe | SealedRecipe, baseDir: string): Promise<void> {
-  const missing: { path: string; message: string }[] = []
-  for (const { field, file } of referencedFiles(recipe)) {
-    const full = path.resolve(baseDir, file)
-    await access(full).catch(() => missing.push({ path: field, message: `file not found: ${full}` }))
-  }
-  if (missing.length) {
-    throw new BuildError('NOT_FOUND', `The recipe names files that do not exist:\n${describeProblems(missing)}`, { problems: missing })
-  }
+  await recipeFiles(recipe, baseDir)
 }
 
 /**

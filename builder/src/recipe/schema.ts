@@ -23,6 +23,8 @@ const BASE = {
     .strict()
     .refine((source) => Boolean(source.url) !== Boolean(source.path), { message: 'give exactly one of url or path', path: ['url'] }),
   arch: ImageArch,
+  /** Folders outside the recipe's own whose files it may use (recipe-files.ts): the explicit opt-in. */
+  allowFilesOutside: z.array(RecipePath).optional(),
 }
 
 const OUTPUTS = {

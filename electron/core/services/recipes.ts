@@ -4,7 +4,8 @@ import { writeFileAtomic } from '../../../builder/src/util/temp'
 import path from 'node:path'
 import { BuildError } from '../../../builder/src/util/errors'
 import YAML from 'yaml'
-import { checkReferencedFiles, parseRecipeYaml, readRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
+import { parseRecipeYaml, readRecipeYaml, type RecipeProblem } from '../../../builder/src/recipe/load'
+import { recipeFiles } from '../../../builder/src/recipe/recipe-files'
 import type { Output } from '@common/contract'
 import { OrchardError } from '@common/errors'
 
@@ -13,12 +14,12 @@ type Validation = Output<'recipes.validate'>
 export async function validateRecipe(yaml: string, baseDir?: string): Promise<Validation> {
   try {
     const recipe = parseRecipeYaml(yaml)
-    if (baseDir) await checkReferencedFiles(recipe, baseDir)
-    return { valid: true, problems: [], name: recipe.name }
+    const files = baseDir ? await recipeFiles(recipe, baseDir) : null
+    return { valid: true, problems: [], name: recipe.name, files }
   } catch (error) {
     if (!(error instanceof BuildError)) throw error
     const problems = (error.detail as { problems?: RecipeProblem[] } | undefined)?.problems ?? [{ path: '(recipe)', message: error.message }]
-    return { valid: false, problems, name: /^name:\s*(\S+)/m.exec(yaml)?.[1] ?? null }
+    return { valid: false, problems, name: /^name:\s*(\S+)/m.exec(yaml)?.[1] ?? null, files: null }
   }
 }
 

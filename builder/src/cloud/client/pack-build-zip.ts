@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import YAML from 'yaml'
-import { checkReferencedFiles, recipeHash, referencedFiles, type LoadedRecipe } from '../../recipe/load'
+import { recipeHash, referencedFiles, type LoadedRecipe } from '../../recipe/load'
+import { recipeFiles } from '../../recipe/recipe-files'
 import type { RecipeInput, SealedRecipe } from '../../recipe/schema'
 import { sealRecipe } from '../../recipe/secrets'
 import { BuildError } from '../../util/errors'
@@ -29,6 +30,8 @@ export function newBuildId(now = new Date()): string {
 export function sealedRecipeData(sealed: SealedRecipe, rewrite: (field: string, file: string) => string): RecipeInput {
   const data = structuredClone(sealed) as unknown as Record<string, unknown>
   for (const { field, file } of referencedFiles(sealed)) setField(data, field, rewrite(field, file))
+  // Every file is inside the archive now: the folders the recipe allowed on this machine mean nothing there.
+  delete data.allowFilesOutside
   return data as unknown as RecipeInput
 }
 
@@ -74,21 +77,22 @@ export async function packBuildZip(loaded: LoadedRecipe, options: PackOptions): 
   const { recipe, baseDir } = loaded
   const id = options.id ?? newBuildId(options.now)
   checkBuildId(id)
-  await checkReferencedFiles(recipe, baseDir)
+  // Confined to the recipe's folder, regular files, present (recipe/recipe-files.ts).
+  const carried = await recipeFiles(recipe, baseDir)
   const createdAt = (options.now ?? new Date()).toISOString()
 
   // Each distinct file once, however many fields name it.
   const byFull = new Map<string, { zipPath: string; fields: string[] }>()
+  const zipPathOf = new Map<string, string>()
   let outside = 0
-  for (const { field, file } of referencedFiles(recipe)) {
-    const full = path.resolve(baseDir, file)
-    if (!(await stat(full)).isFile()) throw new BuildError('INVALID_INPUT', `${field}: ${full} is not a file`)
+  for (const { field, file, path: full } of carried) {
     const known = byFull.get(full)
     if (known) known.fields.push(field)
     else byFull.set(full, { zipPath: zipPathFor(baseDir, file, () => ++outside), fields: [field] })
+    zipPathOf.set(field, byFull.get(full)!.zipPath)
   }
   const sealed = sealRecipe(recipe)
-  const data = sealedRecipeData(sealed, (_field, file) => byFull.get(path.resolve(baseDir, file))!.zipPath)
+  const data = sealedRecipeData(sealed, (field) => zipPathOf.get(field)!)
   const recipeYaml = `# Sealed by Orchard for cloud build ${id}: passwords are crypt hashes, wifi is its PSK.\n${YAML.stringify(data)}`
 
   const dest = path.resolve(options.dest)
@@ -101,6 +105,10 @@ export async function packBuildZip(loaded: LoadedRecipe, options: PackOptions): 
     const files: BuildManifest['files'] = []
     for (const [full, { zipPath, fields }] of byFull) {
       const { size, sha256 } = await zip.addFile(zipPath, full)
+      // The source image may come from anywhere because its SHA256 pins it: a file that does not match is not carried.
+      if (fields.includes('source.path') && sha256 !== recipe.source.sha256.toLowerCase()) {
+        throw new BuildError('CHECKSUM_MISMATCH', `SHA256 mismatch for ${full} (source.path): expected ${recipe.source.sha256.toLowerCase()}, got ${sha256}`, { expected: recipe.source.sha256, actual: sha256 })
+      }
       files.push({ path: zipPath, size, sha256, fields })
     }
     if (options.runner !== false) {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 /** The recipe form against a real core: each problem from the builder's schema appears at its field. */
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { cleanup, render, screen, waitFor } from '@testing-library/react'
@@ -115,4 +115,27 @@ describe('the recipe form', () => {
     expect(await screen.findByText(`Saved ${file}`)).toBeTruthy()
     expect(await readFile(file, 'utf8')).toContain(`sha256: ${sha}`)
   })
+
+  it('lists the files a build will carry, and refuses a script outside the recipe folder at its field', async () => {
+    const user = renderStep()
+    const project = path.join(dir, 'carried')
+    await mkdir(project)
+    const image = path.join(project, 'base.img')
+    await writeFile(image, Buffer.alloc(4096, 2))
+    await writeFile(path.join(dir, 'stolen.sh'), 'cat /etc/shadow\n')
+    await user.type(screen.getByLabelText('Recipe name'), 'carried')
+    await user.click(screen.getByRole('radio', { name: 'Local file' }))
+    await user.type(screen.getByLabelText('Image file'), image)
+    await user.click(screen.getByRole('button', { name: 'Compute SHA256' }))
+    // The last test's saved path is remembered: replace it.
+    await user.clear(screen.getByRole('textbox', { name: 'Recipe file' }))
+    await user.type(screen.getByRole('textbox', { name: 'Recipe file' }), path.join(project, 'recipe.yml'))
+    // The path is typed a key at a time: wait for the list of the whole path.
+    await waitFor(() => expect(screen.getByRole('list', { name: 'Carried files' }).textContent).toBe(`source.path ${image} (4.1 kB)`), { timeout: 10_000 })
+
+    const scripts = screen.getByLabelText('First-boot scripts')
+    await user.type(scripts, '../stolen.sh')
+    await waitFor(() => expect(description(scripts)).toContain("is outside the recipe's folder"), { timeout: 10_000 })
+    expect(screen.queryByRole('list', { name: 'Carried files' })).toBeNull()
+  }, 30_000)
 })

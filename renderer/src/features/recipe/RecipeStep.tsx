@@ -7,6 +7,7 @@ import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { dirname, emptyDraft, fieldPath, setAt, type RecipeDraft } from './draft'
 import { FormProvider, type FormApi } from './form'
+import { CarriedFiles } from './CarriedFiles'
 import { RecipeFileBar } from './RecipeFileBar'
 import { BasicsSection, FEATURE_SECTIONS, FeatureSection, OutputsSection } from './sections'
 import { useRecipeValidation } from './useRecipeValidation'
@@ -92,6 +93,7 @@ export function RecipeStep() {
           <OutputsSection />
         </form>
       </FormProvider>
+      <CarriedFiles validation={result?.validation ?? null} baseDir={baseDir} />
       <details className="yaml-preview">
         <summary>Recipe YAML</summary>
         <pre aria-label="Recipe YAML">{result?.yaml ?? ''}</pre>
