@@ -162,7 +162,7 @@ describe('orchard-pipeline.yaml', () => {
     })
 
     it('lets the account\'s users read the public key and verify', () => {
-      const users = policy.find((statement) => statement.Sid === 'UsersVerify')
+      const users = policy.find((statement) => statement.Sid === 'UsersVerify')!
       expect(users.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } })
       expect(users.Action).toEqual(expect.arrayContaining(['kms:GetPublicKey', 'kms:Verify']))
     })

@@ -7,7 +7,7 @@
  * .sha256 and buildinfo.json as the pipeline would. The real pipeline round trip (the cloud
  * worker unpacking build.zip and running the builder) is tested with the headless side.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
@@ -19,6 +19,8 @@ import { writeStatus, type BuildStatus } from '../../builder/src/cloud/status'
 import { extractZip } from '../../builder/src/cloud/zip'
 import { partialFile, stateFile } from '../../builder/src/cloud/client/download/resume-state'
 import { startS3, S3RVER_CREDENTIALS, type TestS3 } from '../../builder/src/testing/s3'
+import { createLocalSigner, generateLocalSigningKey } from '../../builder/src/cloud/signing/local-signer'
+import { signBuild } from '../../builder/src/cloud/worker/sign-build'
 import { createBridgeTransport } from '@common/bridge-transport'
 import { createClient, type Client } from '@common/client'
 import type { CloudFinished, CloudProgress, CloudSettings, DownloadFinished, DownloadProgress, EventName, EventPayload } from '@common/contract'
@@ -61,7 +63,9 @@ beforeAll(async () => {
   core = createCore({ runtime: { name: 'orchard', version: '0.0.0', runtime: 'node' }, dataDir: path.join(dir, 'data'), cloudPoll: { minInterval: 50, maxInterval: 200 } })
   bridge = await startBridge(core)
   client = createClient(createBridgeTransport(bridge.origin, bridge.token, WebSocket))
-  cloud = { region: 'us-east-1', profile: null, bucket: BUCKET, stack: null, endpoint: s3.endpoint }
+  // The pipeline signs with a local key here; the app trusts its public key (a KMS key in AWS).
+  await writeFile(path.join(dir, 'signing.pem'), KEYS.publicKeyPem)
+  cloud = { region: 'us-east-1', profile: null, bucket: BUCKET, stack: null, endpoint: s3.endpoint, signingKey: path.join(dir, 'signing.pem') }
   await client.call('settings.set', { cloud, outDir: path.join(dir, 'images') })
 
   const project = path.join(dir, 'project')
@@ -123,11 +127,16 @@ async function put(key: string, body: Buffer | string) {
   await s3client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))
 }
 
-/** What the pipeline leaves in builds/<id>/ for a succeeded build (see docs/cloud.md, "A build"). */
+const KEYS = generateLocalSigningKey()
+
+/** What the pipeline leaves in builds/<id>/ for a succeeded build (see docs/cloud.md, "A build"), signed as the worker signs. */
 async function simulateOutputs(id: string, image: Buffer, publishedSha = sha(image)) {
+  const buildInfo = JSON.stringify({ name: 'cloud-kiosk', release: { release: 'Debian GNU/Linux 12 (bookworm)' }, customizations: ['user pi (password (hashed))'] })
+  const published = { buildId: id, image: 'cloud-kiosk.img.xz', sha256: publishedSha, buildInfoSha256: sha(Buffer.from(buildInfo)), recipeSha256: 'ab'.repeat(32), source: 'base.img' }
   await put(`builds/${id}/cloud-kiosk.img.xz`, image)
   await put(`builds/${id}/cloud-kiosk.img.xz.sha256`, `${publishedSha}  cloud-kiosk.img.xz\n`)
-  await put(`builds/${id}/buildinfo.json`, JSON.stringify({ name: 'cloud-kiosk', release: { release: 'Debian GNU/Linux 12 (bookworm)' }, customizations: ['user pi (password (hashed))'] }))
+  await put(`builds/${id}/cloud-kiosk.img.xz.sig.json`, await signBuild(createLocalSigner(KEYS.privateKeyPem), published, {}))
+  await put(`builds/${id}/buildinfo.json`, buildInfo)
 }
 
 const status = (id: string, fields: Partial<BuildStatus>): BuildStatus => ({ id, phase: 'source', percent: 0, startedAt: new Date().toISOString(), lastLines: [], ...fields })
@@ -247,7 +256,8 @@ describe('cloud builds', () => {
 
     const second = await client.call('cloud.download', { buildId })
     const end = (await finished.next((e) => e.downloadId === second.downloadId)) as DownloadFinished
-    expect(end).toMatchObject({ buildId, ok: true, output: { image: dest, sha256: sha(image), bytes: image.length, release: 'Debian GNU/Linux 12 (bookworm)' } })
+    expect(end).toMatchObject({ buildId, ok: true, output: { image: dest, sha256: sha(image), bytes: image.length, release: 'Debian GNU/Linux 12 (bookworm)', signedBy: { buildId, keyId: expect.stringMatching(/^local:/), account: null } } })
+    expect(existsSync(`${dest}.sig.json`)).toBe(true)
     if (!end.ok) return
     // The second download went on from the verified prefix the cancelled one kept.
     if (kept) expect(end.output.resumedFrom).toBe(kept.verified)
@@ -262,6 +272,31 @@ describe('cloud builds', () => {
     expect(images).toEqual([expect.objectContaining({ path: dest, name: 'cloud-kiosk.img.xz', bytes: image.length, sha256: sha(image), buildInfo: expect.objectContaining({ name: 'cloud-kiosk' }) })])
     progress.off()
     finished.off()
+  })
+
+  it('refuses a build whose signature is missing or vouches for another build (UNTRUSTED_BUILD) and keeps nothing (issue 14)', async () => {
+    const unsigned = '20250101-000000-0a0a0a0a'
+    const copied = '20250101-000000-0b0b0b0b'
+    const image = randomBytes(MiB)
+    await simulateOutputs(unsigned, image)
+    await s3client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `builds/${unsigned}/cloud-kiosk.img.xz.sig.json` }))
+    await simulateOutputs(copied, image)
+    // Another build's valid signature copied over this one's.
+    await simulateOutputs('20250101-000000-0c0c0c0c', image)
+    const foreign = await s3client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'builds/20250101-000000-0c0c0c0c/cloud-kiosk.img.xz.sig.json' }))
+    await put(`builds/${copied}/cloud-kiosk.img.xz.sig.json`, await foreign.Body!.transformToString())
+    for (const [id, reason] of [
+      [unsigned, 'missing'],
+      [copied, 'other-build'],
+    ] as const) {
+      await writeStatus(s3client, BUCKET, id, status(id, { phase: 'done', percent: 100, result: 'succeeded' }))
+      const outDir = path.join(dir, `untrusted-${reason}`)
+      const finished = listen('download.finished')
+      const { downloadId } = await client.call('cloud.download', { buildId: id, outDir })
+      expect(await finished.next((e) => e.downloadId === downloadId)).toMatchObject({ ok: false, error: { code: 'UNTRUSTED_BUILD', detail: { reason } } })
+      expect(existsSync(outDir) ? await readdir(outDir) : []).toEqual([])
+      finished.off()
+    }
   })
 
   it('refuses a corrupted image (CHECKSUM_MISMATCH) and keeps nothing of it', async () => {

@@ -179,7 +179,7 @@ describe.skipIf(skip)('a cloud build, locally: CLI → build.zip → buildspec �
   beforeAll(async () => {
     const recipe = await writeRecipe('kiosk', sourceSha)
     ;[cli, run] = await Promise.all([
-      orchard(['cloud', 'build', recipe, '--bucket', BUCKET, '--endpoint', s3.endpoint, '--download', path.join(dir, 'library'), '--json']),
+      orchard(['cloud', 'build', recipe, '--bucket', BUCKET, '--endpoint', s3.endpoint, '--download', path.join(dir, 'library'), '--signing-key', pipeline.publicKeyFile, '--json']),
       pipeline.next(),
     ])
     id = (cli.lines.find((line) => line.type === 'result') as { id?: string } | undefined)?.id ?? ''
@@ -210,12 +210,12 @@ describe.skipIf(skip)('a cloud build, locally: CLI → build.zip → buildspec �
     expect(status).toMatchObject({ id, result: 'succeeded', phase: 'done', percent: 100 })
     expect(Date.parse(status.endedAt!)).toBeGreaterThanOrEqual(Date.parse(status.startedAt))
     expect(await keysUnder(`builds/${id}/`)).toEqual(
-      [`build.log`, `build.zip`, `buildinfo.json`, `kiosk.img.sha256`, `kiosk.img.xz`, `kiosk.img.xz.sha256`, `status.json`].map((name) => `builds/${id}/${name}`),
+      [`build.log`, `build.zip`, `buildinfo.json`, `kiosk.img.sha256`, `kiosk.img.xz`, `kiosk.img.xz.sha256`, `kiosk.img.xz.sig.json`, `status.json`].map((name) => `builds/${id}/${name}`),
     )
   })
 
   it('published no secret: status, log, build info and checksums hold neither the password, the passphrase, the PSK nor the hash', async () => {
-    const texts = await Promise.all(['status.json', 'build.log', 'buildinfo.json', 'kiosk.img.sha256', 'kiosk.img.xz.sha256'].map((name) => getText(`builds/${id}/${name}`)))
+    const texts = await Promise.all(['status.json', 'build.log', 'buildinfo.json', 'kiosk.img.sha256', 'kiosk.img.xz.sha256', 'kiosk.img.xz.sig.json'].map((name) => getText(`builds/${id}/${name}`)))
     const recipeInZip = await readFile(path.join(run.srcDir, 'recipe.yml'), 'utf8')
     const psk = /psk: "?([0-9a-f]{64})/.exec(recipeInZip)![1]!
     const hash = /passwordHash: "?(\$6\$[^\s"]+)/.exec(recipeInZip)![1]!
@@ -231,6 +231,8 @@ describe.skipIf(skip)('a cloud build, locally: CLI → build.zip → buildspec �
     expect(result.download.image).toBe(image)
     expect(sha256sum(image)).toBe(result.download.sha256)
     expect((await getText(`builds/${id}/kiosk.img.xz.sha256`)).split(/\s+/)[0]).toBe(result.download.sha256)
+    // Signed by the pipeline's key (KMS in AWS, a local P-256 key here) for this build (issue 14).
+    expect((result.download as unknown as { signedBy: unknown }).signedBy).toMatchObject({ buildId: id, keyId: expect.stringMatching(/^local:/) })
     execFileSync('xz', ['-dk', image])
     const cloudImage = path.join(dir, 'library', 'kiosk.img')
     expect(sha256sum(cloudImage)).toBe((await readFile(path.join(dir, 'library', 'kiosk.img.sha256'), 'utf8')).split(/\s+/)[0])

@@ -3,7 +3,9 @@
  * is what runs. `startPipeline` listens to an s3rver for the put (or copy) of `build.zip`
  * (the S3 source action's trigger; one run at a time, as the stack's QUEUED pipeline),
  * fetches it, unzips it into a fresh source folder (as CodeBuild does with the source
- * artifact) and runs the buildspec found at its root with `runBuildspec`.
+ * artifact) and runs the buildspec found at its root with `runBuildspec`. The stack's KMS
+ * key is played by a local P-256 key (ORCHARD_LOCAL_SIGNING_KEY; its public key is
+ * `publicKeyFile`, what a client trusts); s3rver has no IAM, so no writer role is set.
  *
  * `runBuildspec` follows CodeBuild's rules for a version 0.2 buildspec
  * (docs: "Build phase transitions", "Buildspec reference"):
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
 import { CommandError, runCommand } from '../util/process'
 import { S3RVER_CREDENTIALS, type TestS3 } from './s3'
+import { generateLocalSigningKey } from '../cloud/signing/local-signer'
 
 export const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
 export type PhaseName = (typeof PHASES)[number]
@@ -127,6 +130,8 @@ export interface PipelineRun {
 }
 
 export interface LocalPipeline {
+  /** The signing key's public half (PEM): what `--signing-key` or the app's setting names. */
+  publicKeyFile: string
   /** The next run's result (runs are one at a time, in upload order). */
   next(): Promise<PipelineRun>
   close(): Promise<void>
@@ -140,6 +145,11 @@ export interface LocalPipeline {
 export async function startPipeline(options: { s3: TestS3; bucket: string; workDir: string; env?: NodeJS.ProcessEnv; onOutput?: (text: string) => void }): Promise<LocalPipeline> {
   const { s3, bucket, workDir } = options
   const bin = await harnessBin(path.join(workDir, 'bin'))
+  const keys = generateLocalSigningKey()
+  const privateKeyFile = path.join(workDir, 'signing-key.pem')
+  const publicKeyFile = path.join(workDir, 'signing-public.pem')
+  await writeFile(privateKeyFile, keys.privateKeyPem, { mode: 0o600 })
+  await writeFile(publicKeyFile, keys.publicKeyPem)
   const client = s3.client()
   const results: Promise<PipelineRun>[] = []
   let taken = 0
@@ -178,6 +188,7 @@ export async function startPipeline(options: { s3: TestS3; bucket: string; workD
         ORCHARD_BUILD_MODE: 'auto',
         ORCHARD_ARCH: process.arch === 'arm64' ? 'arm64' : 'x86_64',
         ORCHARD_PIPELINE_EXECUTION_ID: executionId,
+        ORCHARD_LOCAL_SIGNING_KEY: privateKeyFile,
         ...options.env,
       }
       const buildspec = await readFile(path.join(srcDir, 'buildspec.yml'), 'utf8')
@@ -188,6 +199,7 @@ export async function startPipeline(options: { s3: TestS3; bucket: string; workD
     results.push(run)
   })
   return {
+    publicKeyFile,
     next: async () => {
       const index = taken++
       while (!results[index]) await new Promise((resolve) => setTimeout(resolve, 50))
