@@ -171,7 +171,7 @@ describe.skipIf(skip)('no plaintext secret anywhere: a cloud build through the l
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
     }
-    const [cli] = await Promise.all([orchard(['cloud', 'build', recipe, '--bucket', BUCKET, '--download', path.join(dir, 'library'), '--json'], env), pipeline.next()])
+    const [cli] = await Promise.all([orchard(['cloud', 'build', recipe, '--bucket', BUCKET, '--download', path.join(dir, 'library'), '--signing-key', pipeline.publicKeyFile, '--json'], env), pipeline.next()])
     expect(cli.code, cli.output).toBe(0)
     output = cli.output
     id = (/"type":"result".*?"id":"([^"]+)"/.exec(output) ?? /"id":"([^"]+)"/.exec(output))![1]!
