@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { BuildError } from '../util/errors'
-import { readRecipeYaml, type RecipeProblem } from './load'
+import { parseRecipeYaml, readRecipeYaml, type RecipeProblem } from './load'
 
 const VALID = `name: x
 source: {url: "https://a.example/b.img.xz", sha256: "${'a'.repeat(64)}"}
@@ -70,5 +70,33 @@ describe('recipe YAML that the reader refuses as a recipe problem', () => {
     const data = readRecipeYaml(`${VALID}__proto__: {sudo: true}\n`) as Record<string, unknown>
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype)
     expect(Object.keys(data)).toContain('__proto__')
+  })
+})
+
+/** Found by recipe-fuzz.test.ts: each input once gave a problem without a path. */
+describe('fuzz regressions', () => {
+  const problemsOfRecipe = (text: string): RecipeProblem[] => {
+    const error = (() => {
+      try {
+        parseRecipeYaml(text, 'bad.yml')
+      } catch (caught) {
+        return caught as BuildError
+      }
+      throw new Error('no problem reported')
+    })()
+    expect(error.code).toBe('INVALID_RECIPE')
+    return (error.detail as { problems: RecipeProblem[] }).problems
+  }
+
+  it('": " (an empty key at the top) is an unknown field at [""], not at ""', () => {
+    expect(problemsOfRecipe(': ')).toContainEqual({ path: '[""]', message: 'unknown field ""' })
+  })
+
+  it('an empty or odd key inside a section keeps a readable path', () => {
+    expect(problemsOfRecipe(`${VALID}ssh: {"": 1, "a.b": 2, "x y": 3}\n`)).toEqual([
+      { path: 'ssh[""]', message: 'unknown field ""' },
+      { path: 'ssh["a.b"]', message: 'unknown field "a.b"' },
+      { path: 'ssh["x y"]', message: 'unknown field "x y"' },
+    ])
   })
 })

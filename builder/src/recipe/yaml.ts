@@ -111,11 +111,16 @@ function firstAliasLine(document: Document, text: string): number | string {
   return line
 }
 
-/** `users[0].sshKeys[1]` style, the way a person finds it in the YAML. */
+/**
+ * `users[0].sshKeys[1]` style, the way a person finds it in the YAML; a key that is not a
+ * plain name (empty, dots, spaces) is quoted, `ssh["a.b"]`, so every path names one place.
+ */
 export function formatPath(segments: PropertyKey[]): string {
   return segments.reduce<string>((out, segment) => {
     if (typeof segment === 'number') return `${out}[${segment}]`
-    return out ? `${out}.${String(segment)}` : String(segment)
+    const key = String(segment)
+    if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${out}[${JSON.stringify(key)}]`
+    return out ? `${out}.${key}` : key
   }, '')
 }
 
