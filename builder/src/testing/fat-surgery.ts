@@ -117,3 +117,47 @@ export function chainOf(image: Buffer, g: FatLayout, start: number): number[] {
   for (let n = start; n >= 2 && n < end && chain.length <= g.clusterCount; n = fatEntry(image, g, n)) chain.push(n)
   return chain
 }
+
+export interface RawEntry {
+  /** Offset of the 32-byte 8.3 entry in the buffer. */
+  at: number
+  name: string
+  cluster: number
+  size: number
+  isDirectory: boolean
+  /** First clusters of the folders holding it, the root (0 on FAT12/16) first. */
+  ancestors: number[]
+}
+
+/** Every 8.3 entry reachable from the root ('.' and '..' too, they are fair targets), each folder visited once. */
+export function rawEntries(image: Buffer, g: FatLayout): RawEntry[] {
+  const out: RawEntry[] = []
+  const seen = new Set<number>()
+  const visit = (offsets: number[], ancestors: number[]) => {
+    for (const at of offsets) {
+      const first = image[at]!
+      if (first === 0) return
+      const attr = image[at + 11]!
+      if (first === 0xe5 || (attr & 0x3f) === 0x0f || attr & 0x08) continue
+      const entry = {
+        at,
+        name: image.toString('latin1', at, at + 11),
+        cluster: entryCluster(image, at),
+        size: image.readUInt32LE(at + 28),
+        isDirectory: (attr & 0x10) !== 0,
+        ancestors,
+      }
+      out.push(entry)
+      if (entry.isDirectory && first !== 0x2e && entry.cluster >= 2 && !seen.has(entry.cluster)) {
+        seen.add(entry.cluster)
+        visit(slotsOf(g, chainOf(image, g, entry.cluster)), [...ancestors, entry.cluster])
+      }
+    }
+  }
+  const root = g.bits === 32 ? slotsOf(g, chainOf(image, g, g.rootCluster)) : Array.from({ length: g.rootDirBytes / 32 }, (_, i) => g.rootDirOffset + i * 32)
+  visit(root, [g.rootCluster])
+  return out
+}
+
+const slotsOf = (g: FatLayout, chain: number[]) =>
+  chain.flatMap((cluster) => Array.from({ length: g.clusterSize / 32 }, (_, i) => clusterOffset(g, cluster) + i * 32))
