@@ -9,6 +9,8 @@ export class RecipePage {
   readonly recipeFile: Locator
   readonly check: Locator
   readonly yaml: Locator
+  /** The files a build will carry, as core checked them. */
+  readonly carried: Locator
 
   constructor(readonly page: Page) {
     const form = page.getByRole('form', { name: 'Recipe' })
@@ -19,6 +21,7 @@ export class RecipePage {
     this.recipeFile = page.getByRole('group', { name: 'Recipe file' }).getByLabel('Recipe file')
     this.check = page.getByRole('status', { name: 'Recipe check' })
     this.yaml = page.getByLabel('Recipe YAML', { exact: true })
+    this.carried = page.getByRole('list', { name: 'Carried files' })
   }
 
   async useLocalImage(file: string): Promise<void> {

@@ -5,6 +5,7 @@
  * card. Bad input (a bad CSV, an invalid hostname) shows its inline errors. A screenshot of
  * every step is attached to the test's output.
  */
+import { realpath } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page, TestInfo } from '@playwright/test'
 import { WebSocket } from 'ws'
@@ -49,6 +50,8 @@ test('recipe → quick build → 3 devices from CSV → per-device script → fl
     await expect(recipe.hostname).toHaveAttribute('aria-invalid', 'false')
     await recipe.addUser('fleet', 'typed-once-secret')
     await recipe.saveAs(path.join(rig.dir, 'recipe.yml'))
+    // The one local file this recipe carries: the source image, with its real path.
+    await expect(recipe.carried).toContainText(`source.path ${await realpath(rig.fixture)}`)
     const yaml = await recipe.showYaml()
     expect(yaml).toMatch(/passwordHash: \$6\$/)
     expect(yaml).not.toContain('typed-once-secret')
