@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { Transform } from 'node:stream'
+import { PassThrough, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32, deflateRawSync } from 'node:zlib'
 import yauzl from 'yauzl'
@@ -17,6 +17,8 @@ const MAX32 = 0xffffffff
 /** Entries up to this size are deflated in memory; larger ones are streamed and stored. */
 const DEFLATE_LIMIT = 32 << 20
 const UTF8_NAMES = 0x0800
+/** What all deflated entries of one archive may inflate to: a deflate bomb stops here, before anything is written. */
+const MAX_INFLATED = 4 * 1024 ** 3
 
 export interface ZipEntryInfo {
   name: string
@@ -240,6 +242,19 @@ export interface ExtractedEntry {
   sha256: string
 }
 
+/** Refuses an archive whose deflated entries would inflate beyond what build.zip's writer makes (a deflate bomb). */
+function checkInflatedSizes(zipFile: string, entries: yauzl.Entry[]): void {
+  let total = 0
+  for (const entry of entries) {
+    if (entry.compressionMethod === 0) continue // stored: as large in the archive as on disk
+    if (entry.uncompressedSize > DEFLATE_LIMIT) {
+      throw new BuildError('INVALID_INPUT', `${zipFile}: ${entry.fileName} would inflate to ${entry.uncompressedSize} bytes; build.zip deflates only entries up to ${DEFLATE_LIMIT}`)
+    }
+    total += entry.uncompressedSize
+    if (total > MAX_INFLATED) throw new BuildError('INVALID_INPUT', `${zipFile}: its deflated entries would inflate to more than ${MAX_INFLATED} bytes`)
+  }
+}
+
 /**
  * Extracts every file entry of `zipFile` under `dir` (which must exist), checking each
  * entry's CRC32 and refusing names that would land outside `dir`, links and duplicates.
@@ -264,6 +279,7 @@ export async function extractZip(zipFile: string, dir: string, options: { maxEnt
       zip.on('error', (error: Error) => reject(new BuildError('INVALID_INPUT', `${zipFile} is not a readable zip: ${error.message}`)))
       zip.readEntry()
     })
+    checkInflatedSizes(zipFile, entries)
     for (const entry of entries) {
       if (entry.fileName.endsWith('/')) continue // directory entries: folders are made as files need them
       checkEntryName(entry.fileName)
@@ -272,10 +288,18 @@ export async function extractZip(zipFile: string, dir: string, options: { maxEnt
       if (seen.has(entry.fileName)) throw new BuildError('INVALID_INPUT', `${zipFile}: ${entry.fileName} appears twice`)
       seen.add(entry.fileName)
       const target = path.join(dir, ...entry.fileName.split('/'))
-      await mkdir(path.dirname(target), { recursive: true })
-      const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      // A file 'a' and then 'a/b': the folder cannot be made.
+      await mkdir(path.dirname(target), { recursive: true }).catch((error: Error) => {
+        throw new BuildError('INVALID_INPUT', `${zipFile}: ${entry.fileName}: ${error.message}`)
+      })
+      const yauzlStream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
         zip.openReadStream(entry, (error, readStream) => (error ? reject(new BuildError('INVALID_INPUT', `${zipFile}: ${entry.fileName}: ${error.message}`)) : resolve(readStream))),
       )
+      // yauzl replaces its stream's destroy() with one that never emits 'close', so pipeline() would wait
+      // forever after a size or inflate error: it gets a plain stream that yauzl's errors destroy instead.
+      const stream = new PassThrough()
+      yauzlStream.on('error', (error: Error) => stream.destroy(error))
+      yauzlStream.pipe(stream)
       const hash = createHash('sha256')
       let crc = 0
       let size = 0
