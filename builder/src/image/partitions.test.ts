@@ -171,7 +171,7 @@ describe('readPartitionTable on hostile tables', () => {
       i.tail.writeUInt32LE(1, i.tail.length - SECTOR + 16)
     }, /GPT is damaged: header CRC32 mismatch \(and the backup at the disk's end: header CRC32 mismatch\)/],
     ['an entry array failing its CRC and no backup', (i) => {
-      i.head[2 * SECTOR + 200] ^= 0xff
+      i.head[2 * SECTOR + 200] = i.head[2 * SECTOR + 200]! ^ 0xff
       i.tail = Buffer.alloc(0)
     }, /entry array CRC32 mismatch \(and the backup at the disk's end: no GPT header\)/],
     // Once: entry size 0xffffffff × 1024 entries asked for a 4 TiB buffer (RangeError, not a clear error).
