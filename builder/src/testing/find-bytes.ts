@@ -10,7 +10,7 @@ export async function stringsInFile(file: string, needles: readonly string[]): P
   const patterns = needles.map((needle) => Buffer.from(needle, 'utf8'))
   const overlap = Math.max(0, ...patterns.map((pattern) => pattern.length)) - 1
   const found = new Set<number>()
-  let tail = Buffer.alloc(0)
+  let tail: Buffer = Buffer.alloc(0)
   for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 }) as AsyncIterable<Buffer>) {
     const window = tail.length ? Buffer.concat([tail, chunk]) : chunk
     patterns.forEach((pattern, index) => {
