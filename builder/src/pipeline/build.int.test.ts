@@ -35,7 +35,7 @@ describe.skipIf(skipReason)('quick build of the arm64 fixture', () => {
     await mkdir(path.join(dir, 'scripts'))
     await writeFile(path.join(dir, 'scripts/10-hello.sh'), '#!/bin/sh\necho "hello from $(cat /etc/hostname)"\n')
     await writeFile(path.join(dir, 'scripts/20-fail.sh'), '#!/bin/sh\necho "about to fail" >&2\nexit 3\n')
-    await writeFile(path.join(dir, 'scripts/count.sh'), '#!/bin/sh\nn=$(cat resources/count 2>/dev/null || echo 0)\necho $((n + 1)) > resources/count\n')
+    await writeFile(path.join(dir, 'scripts/count.sh'), '#!/bin/sh\nn=$(cat "$ORCHARD_RESOURCES/count" 2>/dev/null || echo 0)\necho $((n + 1)) > "$ORCHARD_RESOURCES/count"\n')
     await writeFile(path.join(dir, 'scripts/ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
     await writeFile(
       path.join(dir, 'recipe.yml'),
@@ -187,7 +187,10 @@ startupScripts:
       expect(readdirSync(log).sort()).toEqual(['10-hello.sh.log', '20-fail.sh.log', 'count.sh.log', 'first_run_setup.sh.log', 'runner.log'])
       expect(readFileSync(path.join(log, '10-hello.sh.log'), 'utf8')).toBe('hello from orchard-test\n')
       expect(readFileSync(path.join(log, 'runner.log'), 'utf8')).toMatch(/run-once exit=0 seconds=\d+ first_run_setup\.sh/)
-      expect(readFileSync(path.join(s, 'resources/count'), 'utf8').trim()).toBe('1')
+      // Resources live in root-only storage from the first boot on (the card's copies are wiped).
+      expect(readFileSync(path.join(mnt, 'var/lib/orchard/resources/count'), 'utf8').trim()).toBe('1')
+      expect(existsSync(path.join(s, 'resources/ca.pem'))).toBe(false)
+      expect(extStatOnHost(path.join(mnt, 'var/lib/orchard/resources/ca.pem'))).toEqual({ mode: 0o600, uid: 0, gid: 0 })
     })
 
     it('first_run_setup.sh applied the recipe, and its secrets were scrubbed after it ran', () => {
@@ -216,7 +219,7 @@ startupScripts:
       const run = boot('2222222222')
       expect(run.status, run.stderr).toBe(0)
       const s = scripts()
-      expect(readFileSync(path.join(s, 'resources/count'), 'utf8').trim()).toBe('2')
+      expect(readFileSync(path.join(mnt, 'var/lib/orchard/resources/count'), 'utf8').trim()).toBe('2')
       const logs = readdirSync(path.join(s, 'logs')).sort()
       expect(logs).toHaveLength(2)
       expect(readdirSync(path.join(s, 'logs', logs[1]!)).sort()).toEqual(['count.sh.log', 'runner.log'])
