@@ -11,12 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildImage } from '../../pipeline/build'
 import { flashImage } from '../../flash/write'
 import { loadRecipe } from '../../recipe/load'
+import { wifiPsk } from '../../recipe/crypt'
 import { debugfs, extStat, extractPartition, mls, mtype, sha256sum } from '../disk-tools'
+import { stringsInFile } from '../find-bytes'
 import { findExecutable } from '../../util/tools'
 import { bootableFixture } from './bootable-fixture'
 import { bootImage, type BootResult } from './qemu'
 
 const PASSWORD = 'boot-proof-password-4411'
+// A device's own secrets: a wifi passphrase in its devices row and a key among its resources.
+const DEVICE_SSID = 'Proof Net'
+const DEVICE_PASSPHRASE = 'device-passphrase-8D3'
+const deviceKey = (hostname: string) => `-----BEGIN PRIVATE KEY----- proof-device-key-${hostname}`
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn0yd1NFhL3G5oCt2sSzeT3Xrbf8fc3Ql boot@orchard'
 const skip =
   process.getuid?.() !== 0 ? 'needs root (fixture build)' : !findExecutable('qemu-system-aarch64') ? 'qemu-system-aarch64 is not installed' : null
@@ -118,7 +124,11 @@ startupScripts:
       const records = await flashImage({
         image: built,
         targets: files.map((file) => ({ kind: 'file', path: file() })),
-        devices: cards.map((hostname, i) => ({ hostname, variables: { HOSTNAME: hostname, SITE: `site-${i + 1}` } })),
+        devices: cards.map((hostname, i) => ({
+          hostname,
+          variables: { HOSTNAME: hostname, SITE: `site-${i + 1}`, WIFI_SSID: DEVICE_SSID, WIFI_PSK: DEVICE_PASSPHRASE },
+          files: { resources: { 'keys/device.key': deviceKey(hostname) } },
+        })),
         cache: path.join(dir, 'cache'),
         recordsFile: path.join(dir, 'records.jsonl'),
       })
@@ -136,6 +146,20 @@ startupScripts:
       expect(mls(boot, '/startup-scripts')).not.toContain('device.env')
       expect(extStat(root, '/var/lib/orchard/device.env')).toEqual({ type: 'regular', mode: 0o600, uid: 0, gid: 0 })
       expect(debugfs(root, 'cat /var/lib/orchard/device.env')).toContain(`SITE=site-${i + 1}`)
+    })
+
+    it.each(cards.map((name, i) => [name, i] as const))('%s: left no secret on the card after first boot, and the device keeps its own in root-only storage', async (name, i) => {
+      const file = files[i]!()
+      const userHash = /\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/.exec(mtype(part(built, 1, 'built.fat'), '/startup-scripts/run-once/first_run_setup.sh'))![0]
+      const psk = wifiPsk(DEVICE_SSID, DEVICE_PASSPHRASE)
+      // Raw bytes of the FAT partition: free clusters and wiped files included.
+      const fat = part(file, 1, `${name}-secrets.fat`)
+      expect(await stringsInFile(fat, [DEVICE_PASSPHRASE, psk, deviceKey(name), userHash])).toEqual([])
+      expect(await stringsInFile(file, [DEVICE_PASSPHRASE, PASSWORD])).toEqual([])
+      const root = part(file, 2, `${name}-secrets.ext4`)
+      expect(extStat(root, '/var/lib/orchard/resources/keys/device.key')).toMatchObject({ type: 'regular', mode: 0o600, uid: 0 })
+      expect(debugfs(root, 'cat /var/lib/orchard/resources/keys/device.key')).toBe(deviceKey(name))
+      expect(debugfs(root, 'cat /var/lib/orchard/device.env')).toContain(`WIFI_PSK=${psk}`)
     })
   })
 })
