@@ -91,7 +91,10 @@ export const CardRecord = z.object({
   size: z.number().nullable(),
   serial: z.string().nullable(),
   hostname: z.string().nullable(),
+  /** The image flashed; with a recipe applied on the way, the stock source's. */
   imageSha256: z.string(),
+  /** The recipe applied on the way to the card (recipeHash: secrets left out); null for a plain copy, absent in older records. */
+  recipeSha256: z.string().nullable().optional(),
   bytesWritten: z.number(),
   /** null when the job ran without verification. */
   verified: z.boolean().nullable(),

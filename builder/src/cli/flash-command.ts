@@ -3,6 +3,7 @@ import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { parseDevicesCsv, type Device } from '../flash/devices-csv'
 import { fileDestinationProblem, inspectDestination, refusal } from '../flash/safety'
+import { loadRecipe } from '../recipe/load'
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
@@ -14,21 +15,24 @@ export function registerFlashCommand(program: Command): void {
     .description('Flash an image to many cards (block devices) and/or image files at once, verified; each gets its device\'s files')
     .argument('<image>', '.img, .img.xz, .img.gz or .zip')
     .requiredOption('--to <destination...>', 'block devices (/dev/sdX) or image files to create; repeat or list several')
+    .option('--recipe <recipe.yml>', 'customise on the way: the recipe\'s quick customisation is laid over the image as it is written (the image itself never changes); a recipe that needs ARM code is refused')
     .option('--devices <csv>', 'devices.csv: a hostname column and any variables; row n goes to the n-th destination')
     .option('--no-verify', 'skip reading every card back')
     .option('--json', 'print JSON lines on stdout')
-    .action(async (image: string, options: { to: string[]; devices?: string; verify: boolean; json?: boolean }) => {
+    .action(async (image: string, options: { to: string[]; recipe?: string; devices?: string; verify: boolean; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
       try {
         // Loaded here, not at the top: etcher-sdk brings native modules (drivelist, usb, …), and
         // every other command (the builder container runs only `build`) must start without them.
         const { flashImage } = await import('../flash/write')
+        const recipe = options.recipe ? { loaded: await loadRecipe(options.recipe), file: options.recipe } : undefined
         const targets = await resolveTargets(options.to)
         const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
         const records = await flashImage({
           image,
           targets,
           devices,
+          recipe,
           verify: options.verify,
           onProgress: ({ target, phase, message, fraction, bytes, total }) =>
             reporter.progress(`${path.basename(target)} ${phase}`, message ?? phase, fraction, bytes, total),
@@ -87,5 +91,5 @@ function table(records: CardRecord[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()
   const good = records.filter((r) => r.ok).length
-  return [line(header), ...rows.map(line), `${good} of ${records.length} cards ok (image sha256 ${records[0]?.imageSha256 ?? '?'})`].join('\n')
+  return [line(header), ...rows.map(line), `${good} of ${records.length} cards ok (image sha256 ${records[0]?.imageSha256 ?? '?'}${records[0]?.recipeSha256 ? `, recipe sha256 ${records[0].recipeSha256}` : ''})`].join('\n')
 }

@@ -20,6 +20,9 @@ import { cacheDir } from '../util/paths'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
 import { AbortableFile } from './abortable-file'
+import { checkFlashRecipe, customiseSource, type FlashRecipe } from './customise-on-flash'
+import { readEditList, type Edit } from './edit-list'
+import { EditedFile } from './edited-source'
 import type { Drive } from './drives'
 import { appendRecords, recordsFile, type CardRecord } from './records'
 import { checkDrive, fileDestinationProblem, inspectDestination, isFlashable, refusal, type DriveIssue } from './safety'
@@ -47,8 +50,19 @@ export interface FlashOptions {
   onProgress?: (progress: FlashProgress) => void
   /** Stops the flash, before writing or at the next read of the image (what was written is unusable). */
   signal?: AbortSignal
-  /** The image already decompressed and hashed by the caller (`image` stays the original for the checks): not prepared again. */
-  prepared?: { raw: string; sha256: string }
+  /**
+   * The image already decompressed and hashed by the caller (`image` stays the original for the checks): not prepared again.
+   * `edits`: an edit list (edit-list.ts) made for it, flashed laid over it; `recipeSha256` names the recipe that made it.
+   */
+  prepared?: { raw: string; sha256: string; edits?: string; recipeSha256?: string }
+  /** Customise on the way (quick customisation only): the source is flashed with the recipe's edits laid over it. */
+  recipe?: FlashRecipe
+}
+
+/** What is flashed: the source, or the source with a recipe's edits laid over it. */
+interface View {
+  edits: Edit[]
+  recipeSha256: string | null
 }
 
 export const targetName = (target: FlashTarget) => (target.kind === 'drive' ? target.drive.device : path.resolve(target.path))
@@ -60,17 +74,33 @@ export async function flashImage(options: FlashOptions): Promise<CardRecord[]> {
   const names = targets.map(targetName)
   const duplicate = names.find((name, index) => names.indexOf(name) !== index)
   if (duplicate) throw new BuildError('INVALID_RECIPE', `${duplicate} is listed twice as a destination`)
+  if (options.recipe && options.prepared) throw new BuildError('INVALID_INPUT', 'A flash takes a recipe or a prepared edit list, not both')
+  // An ARM recipe is refused before the image is even read.
+  if (options.recipe) await checkFlashRecipe(options.recipe)
   for (const name of names) onProgress({ target: name, phase: 'preparing', message: 'preparing the image' })
 
-  const source = options.prepared ? await preparedSource(options.image, options.prepared) : await prepareSource(options.image, options.cache ?? cacheDir(), options.signal)
+  const cache = options.cache ?? cacheDir()
+  const source = options.prepared ? await preparedSource(options.image, options.prepared) : await prepareSource(options.image, cache, options.signal)
+  let editsFile: string | null = null
   try {
     await refuseUnsafe(targets, source, options)
     // Every device's files are made (and so checked) before any card is touched.
     for (const device of options.devices ?? []) if (device) deviceFilesOf(device)
+    let view: View = { edits: [], recipeSha256: null }
+    if (options.recipe) {
+      editsFile = path.join(cache, 'tmp', tempName('flash-', '.edits'))
+      await mkdir(path.dirname(editsFile), { recursive: true })
+      const say = (message: string) => { for (const name of names) onProgress({ target: name, phase: 'preparing', message }) }
+      const made = await customiseSource(options.recipe, source, editsFile, say)
+      view = { edits: (await readEditList(made.edits, source)).edits, recipeSha256: made.recipeSha256 }
+    } else if (options.prepared?.edits) {
+      view = { edits: (await readEditList(options.prepared.edits, source)).edits, recipeSha256: options.prepared.recipeSha256 ?? null }
+    }
     if (options.signal?.aborted) throw new BuildError('CANCELLED', 'Flash cancelled before writing')
-    return await writeAll(targets, source, { ...options, jobId, verify, trim, onProgress })
+    return await writeAll(targets, source, view, { ...options, jobId, verify, trim, onProgress })
   } finally {
     if (source.temporary) await rm(source.raw, { force: true })
+    if (editsFile) await rm(editsFile, { force: true })
   }
 }
 
@@ -99,6 +129,7 @@ export async function prepareSource(image: string, cache: string, signal?: Abort
   const tmp = path.join(cache, 'tmp')
   await mkdir(tmp, { recursive: true })
   await removeStaleTemps(tmp, 'flash-', { suffix: '.img' }) // images a killed flash decompressed
+  await removeStaleTemps(tmp, 'flash-', { suffix: '.edits' }) // and the edit lists it made
   const raw = path.join(tmp, tempName('flash-', '.img'))
   const hash = createHash('sha256')
   await decompress(image, format, raw, (chunk) => hash.update(chunk))
@@ -163,7 +194,7 @@ interface WriteOptions extends FlashOptions {
   onProgress: (progress: FlashProgress) => void
 }
 
-async function writeAll(targets: FlashTarget[], source: PreparedSource, options: WriteOptions): Promise<CardRecord[]> {
+async function writeAll(targets: FlashTarget[], source: PreparedSource, view: View, options: WriteOptions): Promise<CardRecord[]> {
   const startedAt = new Date().toISOString()
   const destinations = targets.map((target) =>
     target.kind === 'drive'
@@ -174,7 +205,7 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
   let lastReport = 0
   let lastPhase: FlashPhase | null = null
   const result = await multiWrite.decompressThenFlash({
-    source: new AbortableFile(source.raw, options.signal),
+    source: view.edits.length ? new EditedFile(source.raw, view.edits, options.signal) : new AbortableFile(source.raw, options.signal),
     destinations,
     verify: options.verify,
     trim: options.trim,
@@ -220,6 +251,7 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, options:
       serial: target.kind === 'drive' ? target.drive.serial : null,
       hostname: device?.hostname ?? null,
       imageSha256: source.sha256,
+      recipeSha256: view.recipeSha256,
       bytesWritten: result.bytesWritten,
       verified: options.verify ? !failures.has(index) : null,
       deviceFilesHash: null,
