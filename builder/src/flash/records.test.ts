@@ -9,6 +9,7 @@ const record: CardRecord = {
   serial: '=cmd|\' /C calc\'!A0',
   hostname: 'pi-1',
   imageSha256: 'ab'.repeat(32),
+  recipeSha256: 'cd'.repeat(32),
   bytesWritten: 1024,
   verified: true,
   deviceFilesHash: null,
@@ -22,8 +23,14 @@ describe('recordsToCsv', () => {
   it('writes a header row and one row per record, quoting where RFC 4180 needs it', () => {
     const [header, row, end] = recordsToCsv([{ ...record, serial: 'SN1', error: null }]).split('\r\n')
     expect(header).toBe(RECORD_FIELDS.join(','))
-    expect(row).toBe(`job-1,/dev/sdb,drive,32000000000,SN1,pi-1,${'ab'.repeat(32)},1024,true,,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,false,`)
+    expect(row).toBe(`job-1,/dev/sdb,drive,32000000000,SN1,pi-1,${'ab'.repeat(32)},${'cd'.repeat(32)},1024,true,,2026-01-01T00:00:00.000Z,2026-01-01T00:01:00.000Z,false,`)
     expect(end).toBe('')
+  })
+
+  it('leaves the recipe hash empty for a plain copy and for records written before it existed', () => {
+    const { recipeSha256: _absent, ...older } = record
+    const rows = recordsToCsv([{ ...record, recipeSha256: null }, older]).split('\r\n')
+    for (const row of rows.slice(1, 3)) expect(row).toContain(`${'ab'.repeat(32)},,1024,`)
   })
 
   // The serial comes from the USB device and the error from whatever failed: a spreadsheet must not run either (OWASP CSV injection).
