@@ -59,6 +59,11 @@ type Fields<Shape extends z.ZodRawShape> = [keyof Shape] extends [never] ? NoFie
 /** The recipe fields a feature owns: its own top-level keys plus its keys inside `system:`. */
 export type Own<Shape extends z.ZodRawShape, System extends z.ZodRawShape> = Fields<Shape> & ([keyof System] extends [never] ? NoFields : { system: Fields<System> })
 
+/** What sealing may derive from: the recipe's fingerprint (secrets left out), so a recipe always seals the same way. */
+export interface SealContext {
+  recipeSha256: string
+}
+
 export interface Feature<Shape extends z.ZodRawShape = z.ZodRawShape, System extends z.ZodRawShape = z.ZodRawShape, Sealed = Own<Shape, System>> {
   /** Stable id: the form section and docs anchor use it. */
   id: string
@@ -71,17 +76,25 @@ export interface Feature<Shape extends z.ZodRawShape = z.ZodRawShape, System ext
   /** Which of its fields are secrets: every consumer is checked against this list. */
   secrets?: readonly SecretField[]
   /** Its part of the recipe with plaintext secrets replaced by their sealed forms. */
-  seal?: (recipe: Own<Shape, System>) => Sealed
+  seal?: (recipe: Own<Shape, System>, context: SealContext) => Sealed
   /** Rules across its own fields that a schema fragment cannot say: each problem with its field path. */
   check?: (recipe: Own<Shape, System>) => { path: (string | number)[]; message: string }[]
   /** Local files it names, with the field that names each. */
   files?: (recipe: Sealed) => { field: string; file: string }[]
   /** ARM work it needs (packages, steps), or nothing. */
   arm?: (recipe: Sealed) => ArmNeeds | null
-  /** Its section of first_run_setup.sh (the startup-scripts runner runs it at first boot), or ''. */
+  /**
+   * Its section of first_run_setup.sh (the startup-scripts runner runs it at first boot), or ''.
+   * Only what no other mechanism applies on this release (`traits.firstBoot`): one owner per setting.
+   */
   firstRun?: (recipe: Sealed, context: FirstBootContext) => string
-  /** Its keys of cloud-init's user-data, on releases that run cloud-init. */
+  /**
+   * Its keys of cloud-init's user-data, on releases whose settings cloud-init applies
+   * (`traits.firstBoot === 'cloud-init'`); its firstRun must then leave those settings alone.
+   */
   cloudConfig?: (recipe: Sealed) => Record<string, unknown>
+  /** Its part of cloud-init's network-config (netplan v2, the keys under `network:`), on those releases. */
+  networkConfig?: (recipe: Sealed) => Record<string, unknown>
   /** Boot-partition files for the release's own first-boot tooling (userconf.txt, ssh). */
   bootFiles?: (recipe: Sealed, context: FirstBootContext) => BootFile[]
   /** Writes into the root filesystem (no ARM code: the quick path runs this in every mode). */

@@ -1,11 +1,12 @@
 /**
- * Users: created (or updated) at first boot with a crypt-hashed password, groups, sudo and
- * SSH keys; the first one also answers the release's own first-boot wizard (userconf.txt)
- * and, on cloud-init releases, cloud-init's user list.
+ * Users, with a crypt-hashed password, groups, sudo and SSH keys: cloud-init's user list
+ * where cloud-init applies settings; elsewhere created (or updated) by first_run_setup.sh,
+ * the first one also answering the release's own first-boot wizard (userconf.txt) so it
+ * does not stop boot to ask.
  */
 import { z } from 'zod'
 import { quote, secretAssignment } from '../customize/shell'
-import { hashPassword } from '../recipe/crypt'
+import { derivedSalt, hashPassword } from '../recipe/crypt'
 import { SshKey } from '../recipe/fields'
 import { defineFeature } from './feature'
 
@@ -44,13 +45,14 @@ export const users = defineFeature({
   title: 'Users',
   schema: { users: Users },
   secrets: [{ field: 'users[]', plain: 'password', sealed: 'passwordHash' }],
-  seal: ({ users }): { users: SealedUser[] } => ({
+  // The salt comes from the recipe and the user's name: the same recipe, the same image (docs/reproducible.md).
+  seal: ({ users }, { recipeSha256 }): { users: SealedUser[] } => ({
     users: users.map(({ password, passwordHash, ...user }) => {
-      const hash = passwordHash ?? (password ? hashPassword(password) : undefined)
+      const hash = passwordHash ?? (password ? hashPassword(password, derivedSalt(recipeSha256, user.name)) : undefined)
       return { ...user, ...(hash && { passwordHash: hash }) }
     }),
   }),
-  firstRun: ({ users }) => users.map(userSection).join('\n'),
+  firstRun: ({ users }, { traits }) => (traits.firstBoot === 'cloud-init' ? '' : users.map(userSection).join('\n')),
   cloudConfig: ({ users }) =>
     users.length
       ? {
@@ -69,7 +71,8 @@ export const users = defineFeature({
     const first = users[0]
     // userconf-pi renames the default user to this one and sets its password hash;
     // `*` (locked) for a user who logs in with keys only. It deletes the file after use.
-    return traits.userconfWizard && first ? [{ path: '/userconf.txt', content: `${first.name}:${first.passwordHash ?? '*'}\n` }] : []
+    // Where cloud-init makes the users, Raspberry Pi OS's cloud-init renames the default user itself.
+    return traits.userconfWizard && traits.firstBoot !== 'cloud-init' && first ? [{ path: '/userconf.txt', content: `${first.name}:${first.passwordHash ?? '*'}\n` }] : []
   },
   describe: ({ users }) =>
     users.map((user) => {

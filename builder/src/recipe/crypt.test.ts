@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { hashPassword, wifiPsk } from './crypt'
+import { derivedSalt, hashPassword, wifiPsk } from './crypt'
+import { sealRecipe } from './secrets'
+import { RecipeSchema } from './schema'
 
 describe('hashPassword', () => {
   it('makes a sha512crypt hash that openssl reproduces from the same salt', () => {
@@ -13,6 +15,29 @@ describe('hashPassword', () => {
 
   it('salts every hash differently', () => {
     expect(hashPassword('same')).not.toBe(hashPassword('same'))
+  })
+
+  it('refuses a salt sha512-crypt cannot carry', () => {
+    expect(() => hashPassword('x', 'has$dollar')).toThrow(/salt/)
+  })
+})
+
+describe('derivedSalt', () => {
+  const recipe = (name: string, user = 'pi') =>
+    RecipeSchema.parse({ name, arch: 'arm64', source: { path: 'x.img', sha256: 'a'.repeat(64) }, users: [{ name: user, password: 'secret' }] })
+  const sealedHash = (r: ReturnType<typeof recipe>) => sealRecipe(r).users[0]!.passwordHash!
+
+  it('gives the same recipe the same hash, which openssl accepts for the password', () => {
+    const hash = sealedHash(recipe('a'))
+    expect(sealedHash(recipe('a'))).toBe(hash)
+    const salt = hash.split('$')[2]!
+    expect(salt).toMatch(/^[./0-9A-Za-z]{16}$/)
+    expect(execFileSync('openssl', ['passwd', '-6', '-salt', salt, 'secret'], { encoding: 'utf8' }).trim()).toBe(hash)
+  })
+
+  it('differs between recipes and between users', () => {
+    expect(sealedHash(recipe('a'))).not.toBe(sealedHash(recipe('b')))
+    expect(derivedSalt('f'.repeat(64), 'pi')).not.toBe(derivedSalt('f'.repeat(64), 'admin'))
   })
 })
 

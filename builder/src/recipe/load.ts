@@ -1,13 +1,11 @@
 /** Reads a recipe from YAML, validates it, and checks the files it names (recipe-files.ts). */
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { z } from 'zod'
 import { BuildError } from '../util/errors'
-import { canonicalJson } from '../util/hash'
 import { RecipeSchema, type Recipe, type SealedRecipe } from './schema'
 import { recipeFiles, referencedFiles } from './recipe-files'
-import { withoutSecrets } from './secrets'
+import { recipeFingerprint } from './secrets'
 import { describeProblems, formatPath, readRecipeYaml, type RecipeProblem } from './yaml'
 
 export { describeProblems, readRecipeYaml, referencedFiles, type RecipeProblem }
@@ -64,5 +62,5 @@ export async function checkReferencedFiles(recipe: Recipe | SealedRecipe, baseDi
  * passwords against.
  */
 export function recipeHash(recipe: Recipe | SealedRecipe): string {
-  return createHash('sha256').update(canonicalJson(withoutSecrets(recipe))).digest('hex')
+  return recipeFingerprint(recipe)
 }

@@ -3,8 +3,10 @@
  * the recipe's fingerprint, log/status redaction and the cloud's plaintext check all read
  * that one list.
  */
+import { createHash } from 'node:crypto'
 import type { FieldPath } from '../features/feature'
 import { features } from '../features/registry'
+import { canonicalJson } from '../util/hash'
 import type { Recipe, SealedRecipe } from './schema'
 
 export const SECRET_FIELDS = features.flatMap((feature) => feature.secrets ?? [])
@@ -12,7 +14,8 @@ export const SECRET_FIELDS = features.flatMap((feature) => feature.secrets ?? []
 /** The recipe with every plaintext secret replaced by its sealed form: nothing after this sees plaintext. */
 export function sealRecipe(recipe: Recipe): SealedRecipe {
   const sealed = { ...recipe } as Record<string, unknown>
-  for (const feature of features) if (feature.seal) Object.assign(sealed, feature.seal(recipe as never))
+  const context = { recipeSha256: recipeFingerprint(recipe) }
+  for (const feature of features) if (feature.seal) Object.assign(sealed, feature.seal(recipe as never, context))
   return sealed as SealedRecipe
 }
 
@@ -58,4 +61,9 @@ export function withoutSecrets<T>(recipe: T): T {
     }
   }
   return copy
+}
+
+/** SHA256 of the recipe without its secrets: the same for a recipe and its sealed form. */
+export function recipeFingerprint(recipe: unknown): string {
+  return createHash('sha256').update(canonicalJson(withoutSecrets(recipe))).digest('hex')
 }
