@@ -1,8 +1,10 @@
 /**
- * The release's own first-boot files on the boot partition, so the recipe takes effect
- * where a release has its own first-boot tooling (Bookworm's userconf-pi, the `ssh` flag
- * file, cloud-init's user-data) and that tooling does not stop boot to ask for a user.
- * Each feature says what it needs (`bootFiles`, `cloudConfig`).
+ * The release's own first-boot files on the boot partition. Where cloud-init applies the
+ * settings (`traits.firstBoot === 'cloud-init'`, its NoCloud seed on the boot partition):
+ * its seed, `user-data`, `network-config` (netplan v2) and `meta-data` with an instance id
+ * from the recipe's hash, so a build is reproducible and cloud-init runs its per-instance
+ * work once. Elsewhere the files a release's own tooling reads (userconf.txt, `ssh`).
+ * Each feature says what it needs (`bootFiles`, `cloudConfig`, `networkConfig`).
  */
 import YAML from 'yaml'
 import type { BootFile } from '../features/feature'
@@ -10,17 +12,47 @@ import { features } from '../features/registry'
 import type { ReleaseTraits } from '../image/traits'
 import type { SealedRecipe } from '../recipe/schema'
 
-export function nativeBootFiles(recipe: SealedRecipe, traits: ReleaseTraits): BootFile[] {
+/** The seed files that carry secrets (password hashes, the WPA PSK): the runner scrubs them once cloud-init has them. */
+export const SECRET_SEED_FILES = ['/user-data', '/network-config'] as const
+
+export function nativeBootFiles(recipe: SealedRecipe, traits: ReleaseTraits, recipeSha256: string): BootFile[] {
   const files = features.flatMap((feature) => feature.bootFiles?.(recipe, { traits }) ?? [])
-  if (traits.cloudInit) files.push({ path: '/user-data', content: cloudConfig(recipe) })
+  if (traits.firstBoot !== 'cloud-init') return files
+  files.push({ path: '/user-data', content: cloudConfig(recipe) })
+  const network = networkConfig(recipe)
+  // Without network settings the release's own (commented) network-config stays.
+  if (network) files.push({ path: '/network-config', content: network })
+  files.push({ path: '/meta-data', content: metaData(recipeSha256) })
   return files
+}
+
+/** A name for the build cloud-init sees as its instance: the same recipe, the same id. */
+export function instanceId(recipeSha256: string): string {
+  if (!/^[0-9a-f]{16,}$/.test(recipeSha256)) throw new Error(`instanceId: expected a recipe SHA256, got "${recipeSha256}"`)
+  return `orchard-${recipeSha256.slice(0, 16)}`
+}
+
+/**
+ * NoCloud's meta-data. cloud-init reads `instance-id`; Raspberry Pi OS's own file spells it
+ * `instance_id`, so both are written with the same value.
+ */
+export function metaData(recipeSha256: string): string {
+  const id = instanceId(recipeSha256)
+  return `# Written by Orchard: a new instance id makes cloud-init apply user-data and network-config once.\ndsmode: local\ninstance-id: ${id}\ninstance_id: ${id}\n`
 }
 
 /** cloud-init's user-data: every feature's keys, merged (two features may share a key such as `rpi`). */
 export function cloudConfig(recipe: SealedRecipe): string {
   const config = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.cloudConfig?.(recipe) ?? {}), {})
-  const header = '#cloud-config\n# Written by Orchard. first_run_setup.sh applies the same settings again.\n'
+  const header = '#cloud-config\n# Written by Orchard. first_run_setup.sh applies only what is not here (docs/releases.md).\n'
   return Object.keys(config).length ? `${header}${YAML.stringify(config, { lineWidth: 0 })}` : header
+}
+
+/** cloud-init's network-config (netplan v2, rendered for NetworkManager as Raspberry Pi OS does), or null when no feature has any. */
+export function networkConfig(recipe: SealedRecipe): string | null {
+  const network = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.networkConfig?.(recipe) ?? {}), {})
+  if (!Object.keys(network).length) return null
+  return `# Written by Orchard (netplan v2).\n${YAML.stringify({ network: { version: 2, renderer: 'NetworkManager', ...network } }, { lineWidth: 0 })}`
 }
 
 function mergeConfig(into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { features } from '../features/registry'
 import { extReadText, extSymlink, extWriteFile, withExt, type ExtFs } from '../image/ext'
 import { withFat } from '../image/fat'
 import type { DiskImage } from '../image/open'
-import { detectTraits, type ReleaseTraits } from '../image/traits'
+import { detectImageTraits, type ReleaseTraits } from '../image/traits'
 import { readRecipeFile as readConfinedFile } from '../recipe/recipe-files'
 import type { SealedRecipe } from '../recipe/schema'
 import { BuildError } from '../util/errors'
@@ -33,13 +33,12 @@ export interface CustomizeOptions {
 export async function customizeImage({ image, recipe, baseDir, info, onStep = () => {} }: CustomizeOptions): Promise<BuildInfo> {
   // Every recipe file is checked again as it is read: confined to the recipe's folder (recipe/recipe-files.ts).
   const readRecipeFile = (file: string, field: string) => readConfinedFile(recipe, baseDir, file, field)
-  let traits!: ReleaseTraits
+  const traits = await detectImageTraits(image)
   await withExt(image.disk, image.root, async (fs) => {
-    traits = await detectTraits(fs)
     if (traits.arch !== 'unknown' && traits.arch !== recipe.arch) {
       throw new BuildError('INVALID_IMAGE', `The recipe says arch ${recipe.arch} but the image's programs are ${traits.arch}`)
     }
-    onStep(`release: ${traits.release} (${traits.arch}), boot at ${traits.bootMount}, ${traits.init}, network ${traits.network}`)
+    onStep(`release: ${traits.release} (${traits.arch}), shape ${traits.shape}: settings applied by ${traits.firstBoot}, boot at ${traits.bootMount}, ${traits.init}, network ${traits.network}`)
     await installRunner(fs, traits)
     onStep(`startup-scripts runner installed (${traits.init === 'systemd' ? UNIT_NAME : '/etc/rc.local'})`)
     const context: WriteContext = { traits, readRecipeFile, onStep }
@@ -51,7 +50,7 @@ export async function customizeImage({ image, recipe, baseDir, info, onStep = ()
     for (const dir of STARTUP_DIRS) await fat.mkdirp(`/startup-scripts/${dir}`)
     await fat.writeFile(`/startup-scripts/run-once/${FIRST_RUN_SCRIPT}`, firstRunScript(recipe, traits, info.builder.version))
     onStep(`startup-scripts: ${FIRST_RUN_SCRIPT}`)
-    for (const file of nativeBootFiles(recipe, traits)) await fat.writeFile(file.path, file.content)
+    for (const file of nativeBootFiles(recipe, traits, info.recipeSha256)) await fat.writeFile(file.path, file.content)
     const context: WriteContext = { traits, readRecipeFile, onStep }
     for (const feature of features) await feature.writeBoot?.(recipe, fat, context)
     await fat.mkdirp('/buildinfo')

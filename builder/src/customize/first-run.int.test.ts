@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ReleaseTraits } from '../image/traits'
+import { genericTraits } from '../testing/release-shapes'
 import { wifiPsk } from '../recipe/crypt'
 import { parseRecipeYaml } from '../recipe/load'
 import { sealRecipe } from '../recipe/secrets'
@@ -28,18 +29,7 @@ wifi: { ssid: "recipe-net", passphrase: "recipe-passphrase", country: GB }
 `),
 )
 
-const traits = (network: ReleaseTraits['network']): ReleaseTraits => ({
-  release: 'Debian GNU/Linux 12 (bookworm)',
-  codename: 'bookworm',
-  arch: 'arm64',
-  bootMount: '/boot/firmware',
-  init: 'systemd',
-  network,
-  wpaSupplicant: network !== 'networkmanager',
-  cloudInit: false,
-  userconfWizard: false,
-  openssh: false,
-})
+const traits = (network: ReleaseTraits['network']): ReleaseTraits => genericTraits(network, { wpaSupplicant: network !== 'networkmanager', openssh: false })
 
 const temps: string[] = []
 afterAll(() => {

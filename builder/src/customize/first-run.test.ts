@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { ReleaseTraits } from '../image/traits'
+import { genericTraits } from '../testing/release-shapes'
 import { parseRecipeYaml } from '../recipe/load'
 import { firstRunScript } from './first-run'
 import { sealRecipe } from '../recipe/secrets'
@@ -26,18 +27,7 @@ network:
 `),
 )
 
-const traits = (network: ReleaseTraits['network'], wpaSupplicant = true): ReleaseTraits => ({
-  release: 'Debian GNU/Linux 12 (bookworm)',
-  codename: 'bookworm',
-  arch: 'arm64',
-  bootMount: '/boot/firmware',
-  init: 'systemd',
-  network,
-  wpaSupplicant,
-  cloudInit: false,
-  userconfWizard: false,
-  openssh: true,
-})
+const traits = (network: ReleaseTraits['network'], wpaSupplicant = true): ReleaseTraits => genericTraits(network, { wpaSupplicant })
 
 const shells = [['dash', '/bin/dash'], ['busybox sh', '/bin/busybox']].filter(([, path]) => existsSync(path!))
 

@@ -31,17 +31,22 @@ async function tree(name: string, files: Record<string, string | Buffer>): Promi
   return root
 }
 
-async function build(name: string, root: string, extra: string) {
+async function build(name: string, root: string, extra: string, bootFiles: Record<string, string> = {}) {
   const image = makeDisk(path.join(dir, `${name}.img`), [
     { type: 'c', filesystem: 'fat', mib: 40 },
     { type: '83', filesystem: 'ext4', mib: 24, content: root },
   ])
+  const table = JSON.parse(execFileSync('sfdisk', ['--json', image], { encoding: 'utf8' })) as { partitiontable: { partitions: { start: number }[] } }
+  for (const [file, content] of Object.entries(bootFiles)) {
+    await writeFile(path.join(dir, 'boot-file'), content)
+    execFileSync('mcopy', ['-o', '-i', `${image}@@${table.partitiontable.partitions[0]!.start * 512}`, path.join(dir, 'boot-file'), `::${file}`])
+  }
   const recipe = path.join(dir, `${name}.yml`)
   await writeFile(
     recipe,
     `name: ${name}\narch: armhf\nsource: { path: ${image}, sha256: ${sha256sum(image)} }\n` +
       'users: [{ name: fleet, password: release-test-pw, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn0yd1NFhL3G5oCt2sSzeT3Xrbf8fc3Ql me@host"] }]\n' +
-      'system: { hostname: rel-host }\nssh: { enable: true }\nwifi: { ssid: RelNet, passphrase: release-passphrase, country: DE }\n' +
+      'system: { hostname: rel-host, timezone: Europe/Berlin, keyboard: de }\nssh: { enable: true }\nwifi: { ssid: RelNet, passphrase: release-passphrase, country: DE }\n' +
       'network: { eth0: { address: 10.1.2.3/24, gateway: 10.1.2.1 } }\n' +
       extra,
   )
@@ -94,6 +99,59 @@ describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizar
   })
 })
 
+describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netplan, `rootwait resize`', () => {
+  let built: Awaited<ReturnType<typeof build>>
+  beforeAll(async () => {
+    const root = await tree('trixie', {
+      'etc/os-release': 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nVERSION_CODENAME=trixie\n',
+      'etc/fstab': 'PARTUUID=0badc0de-01  /boot/firmware  vfat  defaults  0  2\n',
+      'etc/cloud/cloud.cfg': 'datasource_list: [ None ]\n',
+      'etc/cloud/cloud.cfg.d/99_raspberry-pi.cfg': 'datasource_list: [ NoCloud, None ]\ndatasource:\n  NoCloud:\n    seedfrom: file:///boot/firmware\n',
+      'usr/bin/dash': ARMHF_ELF,
+      'usr/bin/cloud-init': '#!/usr/bin/python3\n',
+      'usr/lib/systemd/systemd': ARMHF_ELF,
+      'usr/sbin/NetworkManager': ARMHF_ELF,
+      'usr/sbin/netplan': '#!/usr/bin/python3\n',
+      'usr/sbin/sshd': ARMHF_ELF,
+      'usr/lib/userconf-pi/userconf-service': '#!/bin/sh\n',
+    })
+    built = await build('trixie', root, '', {
+      'cmdline.txt': 'console=serial0,115200 console=tty1 root=PARTUUID=0badc0de-02 rootfstype=ext4 fsck.repair=yes rootwait resize\n',
+      'meta-data': 'dsmode: local\ninstance_id: rpios-image\n',
+    })
+  }, 120_000)
+
+  it('sees the shape and that cloud-init applies the settings', () => {
+    expect(built.result.buildInfo.release).toMatchObject({ codename: 'trixie', shape: 'trixie-cloud-init', firstBoot: 'cloud-init', cloudInitSeed: 'file:///boot/firmware', netplan: true, cmdline: { resize: true } })
+  })
+
+  it("gives cloud-init user-data, network-config and meta-data with the recipe's instance id, and the regulatory domain on cmdline.txt", () => {
+    const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string }[]; enable_ssh: boolean }
+    expect(userData).toMatchObject({ hostname: 'rel-host', timezone: 'Europe/Berlin', keyboard: { layout: 'de' }, enable_ssh: true, users: [{ name: 'fleet' }] })
+    expect(userData.users[0]!.hashed_passwd).toMatch(/^\$6\$/)
+    const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; wifis: { wlan0: Record<string, unknown> } } }
+    expect(network.network.version).toBe(2)
+    expect(network.network.wifis.wlan0).toMatchObject({ optional: true, 'regulatory-domain': 'DE', 'access-points': { RelNet: { password: expect.stringMatching(/^[0-9a-f]{64}$/) } } })
+    const metaData = YAML.parse(mtype(built.boot, '/meta-data')) as Record<string, string>
+    expect(metaData['instance-id']).toBe(`orchard-${built.result.buildInfo.recipeSha256!.slice(0, 16)}`)
+    expect(metaData.instance_id).toBe(metaData['instance-id'])
+    expect(mtype(built.boot, '/cmdline.txt')).toBe('console=serial0,115200 console=tty1 root=PARTUUID=0badc0de-02 rootfstype=ext4 fsck.repair=yes rootwait resize cfg80211.ieee80211_regdom=DE\n')
+    for (const secret of ['release-test-pw', 'release-passphrase']) expect(mtype(built.boot, '/user-data') + mtype(built.boot, '/network-config')).not.toContain(secret)
+  })
+
+  it('leaves first_run_setup.sh only what cloud-init does not do, and writes no userconf.txt or ssh flag', () => {
+    const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
+    expect(script).not.toContain('useradd')
+    expect(script).toContain("RECIPE_HOSTNAME=''")
+    expect(script).toContain("RECIPE_WIFI_SSID=''")
+    expect(script).not.toContain('Europe/Berlin')
+    expect(script).toContain('10.1.2.3/24') // the static address: cloud-init's network-config does not carry it
+    expect(script).toContain('ssh-keygen -A')
+    expect(mls(built.boot, '/')).not.toContain('userconf.txt')
+    expect(mls(built.boot, '/')).not.toContain('ssh')
+  })
+})
+
 describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existing rc.local', () => {
   let built: Awaited<ReturnType<typeof build>>
   beforeAll(async () => {
@@ -121,15 +179,12 @@ describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existi
     expect(extStat(built.rootfs, '/usr/local/lib/orchard/startup-runner')).toMatchObject({ mode: 0o755 })
   })
 
-  it("writes cloud-init's user-data with the hashed password, and dhcpcd's static address", () => {
-    const userData = mtype(built.boot, '/user-data')
-    expect(userData).toMatch(/^#cloud-config\n/)
-    // Read by a YAML parser, as cloud-init reads it.
-    const config = YAML.parse(userData) as { hostname: string; users: { hashed_passwd?: string }[] }
-    expect(config.hostname).toBe('rel-host')
-    expect(config.users[0]?.hashed_passwd).toMatch(/^\$6\$/)
-    expect(userData).not.toContain('release-test-pw')
+  it("writes no cloud-init seed (cloud-init here is not seeded from the boot partition): first_run_setup.sh applies it all, with dhcpcd's static address", () => {
+    expect(built.result.buildInfo.release).toMatchObject({ cloudInitSeed: null, shape: 'bullseye', firstBoot: 'first_run_setup.sh' })
+    expect(mls(built.boot, '/')).not.toContain('user-data')
     const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
+    expect(script).toContain("RECIPE_HOSTNAME='rel-host'")
+    expect(script).toMatch(/useradd --create-home --shell \/bin\/bash '?fleet/)
     expect(script).toContain('>> /etc/dhcpcd.conf')
     expect(script).toContain('/etc/wpa_supplicant/wpa_supplicant.conf')
   })

@@ -2,8 +2,9 @@
  * Raspberry Pi interfaces: I2C, SPI, the serial port and its login console, 1-Wire and USB
  * gadget mode (Ethernet over the USB-C/OTG port). What `raspi-config nonint do_i2c` and
  * friends do, done at build time so no ARM code runs: config.txt dtparams and overlays in
- * one marked block, cmdline.txt's console and modules-load, i2c-dev loaded at boot; on
- * cloud-init releases also cloud-init's `rpi: interfaces` (it runs raspi-config, same result).
+ * one marked block, cmdline.txt's console and modules-load, i2c-dev loaded at boot. On
+ * every release, cloud-init's too: the build is their one owner, so cloud-init's
+ * `rpi: interfaces` is not used (it would apply them a second time at first boot).
  * A field left out leaves the image's own setting alone.
  */
 import { z } from 'zod'
@@ -90,13 +91,6 @@ export const interfaces = defineFeature({
       await fat.writeFile('/cmdline.txt', editCmdline((await fat.readFile('/cmdline.txt')).toString('utf8'), interfaces))
     }
     onStep(`interfaces: ${describeInterfaces(interfaces)}`)
-  },
-  cloudConfig: ({ interfaces }) => {
-    if (!interfaces) return {}
-    const { i2c, spi, onewire, serialPort, serialConsole } = interfaces
-    const serial = serialPort !== undefined || serialConsole !== undefined ? { ...(serialConsole !== undefined && { console: serialConsole }), ...(serialPort !== undefined && { hardware: serialPort }) } : undefined
-    const wanted = { ...(i2c !== undefined && { i2c }), ...(spi !== undefined && { spi }), ...(serial && { serial }), ...(onewire !== undefined && { onewire }) }
-    return Object.keys(wanted).length ? { rpi: { interfaces: wanted } } : {}
   },
   describe: ({ interfaces }) => (interfaces && describeInterfaces(interfaces) ? [`interfaces: ${describeInterfaces(interfaces)}`] : []),
   example: { interfaces: { i2c: true, spi: true, serialPort: true, serialConsole: false, onewire: true, usbGadget: true } },

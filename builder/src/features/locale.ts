@@ -1,4 +1,4 @@
-/** Time zone, locale and keyboard layout, applied at first boot (and by cloud-init where it runs). */
+/** Time zone, locale and keyboard layout: cloud-init's where cloud-init applies settings, else first_run_setup.sh's. */
 import { z } from 'zod'
 import { quote } from '../customize/shell'
 import { defineFeature } from './feature'
@@ -11,7 +11,8 @@ export const locale = defineFeature({
     locale: z.string().regex(/^[a-z]{2,3}_[A-Z]{2}(\.UTF-8)?$/, 'must be a locale such as en_GB.UTF-8').optional(),
     keyboard: z.string().regex(/^[a-z]{2,8}$/, 'must be an XKB layout such as gb or us').optional(),
   },
-  firstRun: ({ system }) => {
+  firstRun: ({ system }, { traits }) => {
+    if (traits.firstBoot === 'cloud-init') return ''
     const { timezone, locale, keyboard } = system
     const parts: string[] = []
     if (timezone) {
@@ -48,7 +49,11 @@ log "keyboard ${keyboard}"
     }
     return parts.join('\n')
   },
-  cloudConfig: ({ system }) => ({ ...(system.timezone && { timezone: system.timezone }), ...(system.locale && { locale: system.locale }) }),
+  cloudConfig: ({ system }) => ({
+    ...(system.timezone && { timezone: system.timezone }),
+    ...(system.locale && { locale: system.locale }),
+    ...(system.keyboard && { keyboard: { layout: system.keyboard } }),
+  }),
   describe: ({ system }) => [
     ...(system.timezone ? [`timezone ${system.timezone}`] : []),
     ...(system.locale ? [`locale ${system.locale}`] : []),

@@ -1,4 +1,8 @@
-/** The SSH server: on or off, password login or keys only, and host keys made on each device. */
+/**
+ * The SSH server: on or off and password login or keys only (cloud-init's `enable_ssh` and
+ * `ssh_pwauth` where cloud-init applies settings, as Imager writes them; elsewhere
+ * first_run_setup.sh), and host keys made on each device by first_run_setup.sh everywhere.
+ */
 import { z } from 'zod'
 import { defineFeature } from './feature'
 
@@ -18,11 +22,15 @@ export const ssh = defineFeature({
   firstRun: ({ ssh }, { traits }) => {
     if (!ssh) return ''
     if (!traits.openssh) return `log "ssh requested but openssh-server is not installed in this image"\n`
-    return `# --- ssh ---
+    const hostKeys = `# --- ssh ---
 # Host keys baked into the image would be shared by every device: make this device's own.
 rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
 ssh-keygen -A || fail "ssh host keys"
-mkdir -p /etc/ssh/sshd_config.d
+`
+    if (traits.firstBoot === 'cloud-init') return `${hostKeys}have systemctl && systemctl try-restart ssh >/dev/null 2>&1 || true
+log "ssh host keys made"
+`
+    return `${hostKeys}mkdir -p /etc/ssh/sshd_config.d
 echo 'PasswordAuthentication ${ssh.passwordAuth ? 'yes' : 'no'}' > /etc/ssh/sshd_config.d/50-orchard.conf
 if have systemctl; then
 ${ssh.enable ? SSH_ENABLE : '  systemctl disable --now ssh >/dev/null 2>&1 || true'}
@@ -30,9 +38,9 @@ fi
 log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
 `
   },
-  cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth } : {}),
+  cloudConfig: ({ ssh }) => (ssh ? { enable_ssh: ssh.enable, ssh_pwauth: ssh.passwordAuth } : {}),
   // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
-  bootFiles: ({ ssh }) => (ssh?.enable ? [{ path: '/ssh', content: '' }] : []),
+  bootFiles: ({ ssh }, { traits }) => (ssh?.enable && traits.firstBoot !== 'cloud-init' ? [{ path: '/ssh', content: '' }] : []),
   describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
   example: { ssh: { enable: true, passwordAuth: false } },
 })

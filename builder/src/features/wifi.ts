@@ -1,7 +1,9 @@
 /**
- * Wifi: one network, stored only as its WPA PSK, configured at first boot for the
- * release's network stack (NetworkManager or wpa_supplicant); a card's device.env
- * WIFI_SSID / WIFI_PSK / WIFI_COUNTRY override it.
+ * Wifi: one network, stored only as its WPA PSK. Where cloud-init applies settings, it is
+ * cloud-init's network-config (netplan `wifis.wlan0`, as Imager writes it) with the
+ * country also on cmdline.txt; elsewhere first_run_setup.sh configures the release's
+ * network stack (NetworkManager or wpa_supplicant). A card's device.env WIFI_SSID /
+ * WIFI_PSK / WIFI_COUNTRY are applied by first_run_setup.sh on every release.
  */
 import { z } from 'zod'
 import { quote, secretAssignment } from '../customize/shell'
@@ -45,10 +47,35 @@ export const wifi = defineFeature({
   secrets: [{ field: 'wifi', plain: 'passphrase', sealed: 'psk' }],
   seal: ({ wifi }): { wifi?: SealedWifi } =>
     wifi ? { wifi: { ssid: wifi.ssid, country: wifi.country, hidden: wifi.hidden, psk: (wifi.psk ?? wifiPsk(wifi.ssid, wifi.passphrase!)).toLowerCase() } } : {},
-  firstRun: ({ wifi }, { traits }) => wifiSection(wifi, traits),
+  // Where cloud-init owns the recipe's network, first_run_setup.sh only applies device.env's.
+  firstRun: ({ wifi }, { traits }) => wifiSection(traits.firstBoot === 'cloud-init' ? undefined : wifi, traits),
+  networkConfig: ({ wifi }) =>
+    wifi
+      ? {
+          wifis: {
+            wlan0: {
+              dhcp4: true,
+              optional: true,
+              'regulatory-domain': wifi.country,
+              'access-points': { [wifi.ssid]: { password: wifi.psk, ...(wifi.hidden && { hidden: true }) } },
+            },
+          },
+        }
+      : {},
+  writeBoot: async ({ wifi }, fat, { traits, onStep }) => {
+    if (!wifi || traits.firstBoot !== 'cloud-init' || !(await fat.exists('/cmdline.txt'))) return
+    await fat.writeFile('/cmdline.txt', withRegulatoryDomain((await fat.readFile('/cmdline.txt')).toString('utf8'), wifi.country))
+    onStep(`wifi: cfg80211.ieee80211_regdom=${wifi.country} on cmdline.txt`)
+  },
   describe: ({ wifi }) => (wifi ? [`wifi "${wifi.ssid}" (country ${wifi.country}${wifi.hidden ? ', hidden' : ''}, key hashed)`] : []),
   example: { wifi: { ssid: 'orchard-example', passphrase: 'example-wifi-passphrase', country: 'GB' } },
 })
+
+/** cmdline.txt (one line) with the kernel's wifi regulatory domain set to `country`, as Imager sets it. */
+export function withRegulatoryDomain(cmdline: string, country: string): string {
+  const words = cmdline.trim().split(/\s+/).filter((word) => word && !word.startsWith('cfg80211.ieee80211_regdom='))
+  return `${[...words, `cfg80211.ieee80211_regdom=${country}`].join(' ')}\n`
+}
 
 function wifiSection(wifi: SealedWifi | undefined, traits: ReleaseTraits): string {
   const defaults = [

@@ -2,10 +2,9 @@
 import { withCard, type CardEntry } from '../flash/card'
 import type { BuildInfo } from '../customize/buildinfo'
 import { BuildError } from '../util/errors'
-import { withExt } from './ext'
 import { withImage } from './open'
 import type { PartitionTable } from './partitions'
-import { detectTraits, type ReleaseTraits } from './traits'
+import { detectImageTraits, type ReleaseTraits } from './traits'
 
 export interface ImageReport {
   file: string
@@ -22,7 +21,7 @@ export interface ImageReport {
 export async function inspectImage(file: string): Promise<ImageReport> {
   const { table, capacity, boot, root, release } = await withImage(file, 'read', async (image) => ({
     ...image,
-    release: await withExt(image.disk, image.root, detectTraits),
+    release: await detectImageTraits(image),
   }))
   const { startupScripts, buildInfo } = await withCard(file, 'read', async (card) => ({
     startupScripts: await card.list().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 /**
  * Where a customisation's secrets would show in clear text: its example recipe run through
- * every consumer (sealing, first-boot files for each release shape, build info, the
+ * every consumer (sealing, first-boot files for each release shape (testing/release-shapes.ts:
+ * first_run_setup.sh, cloud-init's user-data, network-config and meta-data, userconf.txt), build info, the
  * recipe's fingerprint, the redacted status/log the cloud publishes). Used by
  * features/secrets.test.ts, and proven by a deliberately leaky feature there.
  */
@@ -8,16 +9,11 @@ import { redactText } from '../cloud/redact'
 import { nativeBootFiles } from '../customize/boot-files'
 import { buildInfoSource, buildInfoText, describeCustomizations } from '../customize/buildinfo'
 import { firstRunScript } from '../customize/first-run'
-import type { ReleaseTraits } from '../image/traits'
 import { parseRecipe } from '../recipe/load'
 import { sealRecipe, secretValues, withoutSecrets } from '../recipe/secrets'
 import { canonicalJson } from '../util/hash'
+import { RELEASE_SHAPES } from './release-shapes'
 
-const RELEASE_SHAPES: ReleaseTraits[] = [
-  { release: 'NetworkManager, userconf, cloud-init', codename: 'trixie', arch: 'arm64', bootMount: '/boot/firmware', init: 'systemd', network: 'networkmanager', wpaSupplicant: true, cloudInit: true, userconfWizard: true, openssh: true },
-  { release: 'dhcpcd, wpa_supplicant', codename: 'bullseye', arch: 'arm64', bootMount: '/boot', init: 'systemd', network: 'dhcpcd', wpaSupplicant: true, cloudInit: false, userconfWizard: true, openssh: true },
-  { release: 'ifupdown, sysvinit', codename: 'bookworm', arch: 'arm64', bootMount: '/boot', init: 'sysvinit', network: 'ifupdown', wpaSupplicant: true, cloudInit: false, userconfWizard: false, openssh: false },
-]
 
 const SECRET_MARKER = '# orchard:secret'
 
@@ -48,8 +44,11 @@ export function secretLeaks(example: Record<string, unknown>): string[] {
       // The runner scrubs marked lines once the script has run; an unmarked one stays on the card.
       if (sealedForms.some((secret) => line.includes(secret)) && !line.trimEnd().endsWith(SECRET_MARKER)) leaks.push(`first_run_setup.sh (${traits.release}) has an unmarked secret line: ${line}`)
     }
-    for (const file of nativeBootFiles(sealed, traits)) check(`${file.path} (${traits.release})`, file.content, typed)
-    deviceText.push(script, ...nativeBootFiles(sealed, traits).map((file) => file.content))
+    const bootFiles = nativeBootFiles(sealed, traits, 'f'.repeat(64))
+    // cloud-init's seed must be among what is checked where it exists, or this check proves nothing for it.
+    if (traits.firstBoot === 'cloud-init' && !bootFiles.some((file) => file.path === '/meta-data')) leaks.push(`no cloud-init seed was generated for ${traits.release}`)
+    for (const file of bootFiles) check(`${file.path} (${traits.release})`, file.content, typed)
+    deviceText.push(script, ...bootFiles.map((file) => file.content))
   }
   // The worst log a build can write: everything above printed by a step. What the cloud publishes is it redacted.
   const log = [...customizations, ...deviceText, JSON.stringify(sealed)].join('\n').split('\n')
