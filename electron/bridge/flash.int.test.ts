@@ -7,15 +7,15 @@
  * drives it lists itself.
  */
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { buildImage } from '../../builder/src/pipeline/build'
-import { loadRecipe } from '../../builder/src/recipe/load'
-import { fsckFat, extractPartition, makeDisk, mtype, sha256sum } from '../../builder/src/testing/disk-tools'
+import { loadRecipe, recipeHash } from '../../builder/src/recipe/load'
+import { e2fsck, fsckFat, extractPartition, makeDisk, mls, mtype, sha256sum } from '../../builder/src/testing/disk-tools'
 import { attachLoop, detachLoop, loopUnavailableReason } from '../../builder/src/testing/loop'
 import { addTestDrives } from '../../builder/src/testing/test-drives'
 import { createBridgeTransport } from '@common/bridge-transport'
@@ -160,6 +160,53 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect(rows[0]).toMatch(/^jobId,destination,kind,size,serial,hostname,imageSha256/)
     expect(rows).toHaveLength(3)
   }, 120_000)
+
+  it('customises the stock image on the way (flash.start with a recipe): a drive through the writer and a file in core, each with the recipe and its device.env, verified; the image unchanged', async () => {
+    const card = await loop('recipe-card', 96)
+    process.env.ORCHARD_TEST_DRIVES = card
+    const stock = path.join(dir, 'base.img')
+    const before = sha256sum(stock)
+    await mkdir(path.join(dir, 'scripts'), { recursive: true })
+    await writeFile(path.join(dir, 'scripts/10-hello.sh'), '#!/bin/sh\necho hello\n')
+    const recipe = path.join(dir, 'quick.yml')
+    await writeFile(recipe, `name: quick\narch: arm64\nsource: { path: base.img, sha256: ${before} }\nsystem: { hostname: quick-default }\nstartupScripts: { runOnce: [scripts/10-hello.sh] }\n`)
+    const file = path.join(dir, 'recipe-2.img')
+    const { end } = await flash({
+      image: stock,
+      recipe,
+      targets: [{ kind: 'drive', device: card }, { kind: 'file', path: file }],
+      devices: [{ hostname: 'quick-one', variables: {} }, { hostname: 'quick-two', variables: {} }],
+      verify: true,
+    })
+    expect(end.error).toBeUndefined()
+    const hash = recipeHash((await loadRecipe(recipe)).recipe)
+    expect(end.records.map((r) => [r.destination, r.ok, r.verified, r.imageSha256, r.recipeSha256])).toEqual([
+      [card, true, true, before, hash],
+      [file, true, true, before, hash],
+    ])
+    for (const [target, hostname] of [[card, 'quick-one'], [file, 'quick-two']] as const) {
+      const fat = extractPartition(target, 1, path.join(dir, `${hostname}.fat`))
+      expect(mls(fat, '/startup-scripts/run-once')).toEqual(['10-hello.sh', 'first_run_setup.sh'])
+      expect(mtype(fat, '/startup-scripts/device.env')).toMatch(new RegExp(`^HOSTNAME=${hostname}$`, 'm'))
+      expect(fsckFat(fat).ok).toBe(true)
+      expect(e2fsck(extractPartition(target, 2, path.join(dir, `${hostname}.ext4`))).ok).toBe(true)
+    }
+    expect(sha256sum(stock)).toBe(before)
+    expect(readdirSync(path.join(dir, 'cache', 'tmp')).filter((name) => name.endsWith('.edits'))).toEqual([])
+    expect(writerProcesses()).toEqual([])
+  }, 120_000)
+
+  it('refuses at flash.start a recipe that needs ARM code, with the command that builds it: no writer, no file', async () => {
+    const recipe = path.join(dir, 'arm.yml')
+    await writeFile(recipe, `name: arm\narch: arm64\nsource: { path: base.img, sha256: ${sha256sum(path.join(dir, 'base.img'))} }\nsteps: [{ name: hello, run: echo hi }]\n`)
+    const target = path.join(dir, 'never.img')
+    await expect(client.call('flash.start', { image: path.join(dir, 'base.img'), recipe, targets: [{ kind: 'file', path: target }], verify: true })).rejects.toMatchObject({
+      code: 'INVALID_RECIPE',
+      message: expect.stringContaining(`(steps), which cannot be done on the way to the cards. Build the image first, then flash it: orchard build ${recipe} --out <dir> --mode docker`),
+    })
+    expect(existsSync(target)).toBe(false)
+    expect(writerProcesses()).toEqual([])
+  })
 
   it('edits the flashed image file through cards.*, leaving FAT clean', async () => {
     const target = path.join(dir, 'card-2.img')

@@ -34,6 +34,10 @@ export const WriterFlashJob = z
     /** Its uncompressed form, prepared and hashed by core: the writer never decompresses. */
     raw: FilePath,
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** An edit list core made for `raw` from a recipe (builder/src/flash/edit-list.ts), laid over it as it is written. */
+    edits: FilePath.optional(),
+    /** The recipe that made `edits`, for the records. */
+    recipeSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     targets: z.array(DriveTarget).min(1),
     /** One per target (same order); null for a plain copy. */
     devices: z.array(FlashDevice.strict().nullable()).optional(),

@@ -16,10 +16,11 @@ export interface FlashJobContext {
 
 export async function runFlashJob(job: WriterFlashJob, context: FlashJobContext): Promise<CardRecord[]> {
   await assertCallerMayRead(job.raw, context.callerUid)
+  if (job.edits) await assertCallerMayRead(job.edits, context.callerUid)
   const drives = await connectedDrives(job.targets.map((target) => target.device))
   return flashImage({
     image: job.image,
-    prepared: { raw: job.raw, sha256: job.sha256 },
+    prepared: { raw: job.raw, sha256: job.sha256, ...(job.edits && { edits: job.edits, recipeSha256: job.recipeSha256 }) },
     targets: drives.map((drive) => ({ kind: 'drive', drive })),
     devices: job.devices,
     verify: job.verify,

@@ -34,6 +34,11 @@ export const FlashJob = z.object({
   /** One per target (same order); null for a plain copy. */
   devices: z.array(Device.nullable()).optional(),
   verify: z.boolean().default(true),
+  /**
+   * A recipe file: its quick customisation is laid over the image on the way to the cards (the
+   * image never changes); a recipe that needs ARM code is refused before anything starts.
+   */
+  recipe: FilePath.optional(),
 })
 export type FlashJob = z.infer<typeof FlashJob>
 

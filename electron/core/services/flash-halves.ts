@@ -15,6 +15,8 @@ export interface HalfJob {
   jobId: string
   image: string
   source: PreparedSource
+  /** A recipe's edit list for the source (customise-on-flash.ts), laid over it on every card. */
+  edits?: { file: string; recipeSha256: string }
   verify: boolean
   startedAt: string
   onProgress(progress: FlashProgress): void
@@ -51,6 +53,7 @@ export async function flashDrives(connection: WriterConnection, job: HalfJob, de
           image: job.image,
           raw: job.source.raw,
           sha256: job.source.sha256,
+          ...(job.edits && { edits: job.edits.file, recipeSha256: job.edits.recipeSha256 }),
           targets: destinations.map(({ target }) => ({ kind: 'drive', device: target.drive.device })),
           devices: destinations.map(({ device }) => device),
           verify: job.verify,
@@ -74,7 +77,7 @@ export async function flashFiles(job: HalfJob, destinations: Destination<FileTar
   try {
     const records = await flashImage({
       image: job.image,
-      prepared: { raw: job.source.raw, sha256: job.source.sha256 },
+      prepared: { raw: job.source.raw, sha256: job.source.sha256, ...(job.edits && { edits: job.edits.file, recipeSha256: job.edits.recipeSha256 }) },
       targets: destinations.map(({ target }) => target),
       devices: destinations.map(({ device }) => device),
       verify: job.verify,
@@ -105,6 +108,7 @@ function failedRecord(job: HalfJob, { target, device }: Destination, reason: str
     serial: target.kind === 'drive' ? target.drive.serial : null,
     hostname: device?.hostname ?? null,
     imageSha256: job.source.sha256,
+    recipeSha256: job.edits?.recipeSha256 ?? null,
     bytesWritten: bytes.get(destination) ?? 0,
     verified: job.verify ? false : null,
     deviceFilesHash: null,

@@ -7,11 +7,15 @@
  * Cancel stops both; nothing is reported good that was not finished.
  */
 import { randomUUID } from 'node:crypto'
-import { rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
+import path from 'node:path'
 import type { FlashFinished, Input, Output } from '@common/contract'
 import { driveTargets } from '../../../builder/src/flash/drive-targets'
 import { listDrives } from '../../../builder/src/flash/drives'
+import { checkFlashRecipe, customiseSource, type FlashRecipe } from '../../../builder/src/flash/customise-on-flash'
 import { appendRecords } from '../../../builder/src/flash/records'
+import { loadRecipe } from '../../../builder/src/recipe/load'
+import { tempName } from '../../../builder/src/util/temp'
 import { prepareSource, refuseUnsafe, targetName, type FlashTarget, type PreparedSource } from '../../../builder/src/flash/write'
 import { cacheDir } from '../../../builder/src/util/paths'
 import { OrchardError, type ErrorShape } from '@common/errors'
@@ -40,6 +44,9 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
     if (job.devices && job.devices.length !== job.targets.length) {
       throw new OrchardError('INVALID_INPUT', `${job.devices.length} devices for ${job.targets.length} destinations`)
     }
+    // A recipe that needs ARM code is refused here, before a writer starts or the image is read.
+    const recipe: FlashRecipe | null = job.recipe ? { loaded: await loadRecipe(job.recipe), file: job.recipe } : null
+    if (recipe) await checkFlashRecipe(recipe)
 
     const jobId = randomUUID()
     const abort = new AbortController()
@@ -57,7 +64,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       abort.abort()
       connection?.stop()
     }
-    running.done = runJob(jobId, job, connection, abort.signal, [...busy])
+    running.done = runJob(jobId, job, recipe, connection, abort.signal, [...busy])
       .catch((error: unknown): FlashFinished => ({ jobId, ok: false, records: [], error: errorShape(error) }))
       .then((finished) => {
         jobs.delete(jobId)
@@ -66,10 +73,15 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
     return { jobId }
   }
 
-  async function runJob(jobId: string, job: Input<'flash.start'>, connection: WriterConnection | null, signal: AbortSignal, busyDevices: string[]): Promise<FlashFinished> {
+  async function runJob(
+    jobId: string,
+    job: Input<'flash.start'>,
+    recipe: FlashRecipe | null,
+    connection: WriterConnection | null, signal: AbortSignal, busyDevices: string[]): Promise<FlashFinished> {
     const onProgress: HalfJob['onProgress'] = (progress) => bus.emit('flash.progress', { ...progress, jobId })
     const cancelled = () => (signal.aborted ? CANCELLED : null)
     let source: PreparedSource | null = null
+    let editsFile: string | null = null
     try {
       const targets = await resolveTargets(job)
       for (const target of targets) onProgress({ target: targetName(target), phase: 'preparing', message: 'preparing the image' })
@@ -77,8 +89,18 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       // Every destination checked before a byte is written; the writer checks its drives again.
       await refuseUnsafe(targets, source, { image: job.image, targets, busyDevices, onProgress })
       if (signal.aborted) return { jobId, ok: false, records: [], error: CANCELLED }
+      let edits: HalfJob['edits']
+      if (recipe) {
+        // Beside the prepared source, readable by the writer as the source is (caller-access.ts).
+        editsFile = path.join(cache ?? cacheDir(), 'tmp', tempName('flash-', '.edits'))
+        await mkdir(path.dirname(editsFile), { recursive: true })
+        const say = (message: string) => { for (const target of targets) onProgress({ target: targetName(target), phase: 'preparing', message }) }
+        const made = await customiseSource(recipe, source, editsFile, say)
+        edits = { file: made.edits, recipeSha256: made.recipeSha256 }
+        if (signal.aborted) return { jobId, ok: false, records: [], error: CANCELLED }
+      }
 
-      const half: HalfJob = { jobId, image: job.image, source, verify: job.verify ?? true, startedAt: new Date().toISOString(), onProgress, cancelled }
+      const half: HalfJob = { jobId, image: job.image, source, ...(edits && { edits }), verify: job.verify ?? true, startedAt: new Date().toISOString(), onProgress, cancelled }
       const destinations = targets.map((target, index) => ({ target, device: job.devices?.[index] ?? null }))
       const drives = destinations.flatMap((d) => (d.target.kind === 'drive' ? [{ ...d, target: d.target }] : []))
       const files = destinations.flatMap((d) => (d.target.kind === 'file' ? [{ ...d, target: d.target }] : []))
@@ -97,6 +119,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       // The job ends when its writer is gone: nothing of it outlives flash.finished.
       await connection?.end()
       if (source?.temporary) await rm(source.raw, { force: true })
+      if (editsFile) await rm(editsFile, { force: true })
     }
   }
 
