@@ -30,8 +30,9 @@ PACKAGES=(
   dbus-daemon
   dbus-bin            # dbus-send: is the system bus up, does polkitd own its name
   shellcheck          # lints the startup runner and generated first_run_setup.sh in tests
+  cloud-init          # `cloud-init schema --config-file` checks generated user-data in tests
 )
-COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon shellcheck)
+COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon shellcheck cloud-init)
 
 say() { printf '[setup] %s\n' "$*"; }
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -65,6 +66,11 @@ if ((${#missing_packages[@]})); then
     || { say "apt-get install failed"; exit 1; }
 else
   say "packages: all ${#PACKAGES[@]} installed"
+fi
+
+# cloud-init is here for its schema check only: it must never configure this machine at boot.
+if command -v cloud-init >/dev/null 2>&1 && [[ ! -e /etc/cloud/cloud-init.disabled ]]; then
+  mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled && say "cloud-init: disabled at boot on this machine (schema checks only)"
 fi
 
 # 2. ARM emulation: binfmt_misc mounted and qemu-aarch64/arm enabled with flag F.

@@ -40,7 +40,7 @@ log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
   },
   cloudConfig: ({ ssh }) => (ssh ? { enable_ssh: ssh.enable, ssh_pwauth: ssh.passwordAuth } : {}),
   // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
-  bootFiles: ({ ssh }, { traits }) => (ssh?.enable && traits.firstBoot !== 'cloud-init' ? [{ path: '/ssh', content: '' }] : []),
+  bootFiles: ({ ssh }, { traits }) => (ssh?.enable && traits.openssh && traits.firstBoot !== 'cloud-init' ? [{ path: '/ssh', content: '' }] : []),
   describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
   example: { ssh: { enable: true, passwordAuth: false } },
 })

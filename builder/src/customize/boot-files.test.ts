@@ -1,0 +1,65 @@
+/** cloud-init's seed as Orchard writes it: user-data checked by cloud-init's own schema, network-config against netplan v2's shape. */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import YAML from 'yaml'
+import { afterAll, describe, expect, it } from 'vitest'
+import { FEATURES } from '../features/registry'
+import { parseRecipe } from '../recipe/load'
+import { sealRecipe } from '../recipe/secrets'
+import { cloudConfig, instanceId, metaData, networkConfig } from './boot-files'
+
+const BASE = { name: 'seed', source: { url: 'https://example.org/os.img.xz', sha256: 'a'.repeat(64) }, arch: 'arm64' }
+const every = sealRecipe(parseRecipe({ ...BASE, ...Object.assign({}, ...FEATURES.map((feature) => feature.example)), system: { hostname: 'seed-host', timezone: 'Europe/London', locale: 'en_GB.UTF-8', keyboard: 'gb' } }))
+
+const cloudInit = spawnSync('cloud-init', ['--version'], { encoding: 'utf8' })
+const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-seed-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe("user-data under cloud-init's own schema check", () => {
+  it.skipIf(cloudInit.status !== 0)(`is valid for every feature's example (${(cloudInit.stdout || cloudInit.stderr || 'cloud-init missing: apt-get install cloud-init').trim()})`, () => {
+    const file = path.join(dir, 'user-data')
+    writeFileSync(file, cloudConfig(every))
+    const result = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' })
+    expect(`${result.stdout}${result.stderr}`).toContain('Valid cloud-config')
+    expect(result.status).toBe(0)
+  })
+
+  it.skipIf(cloudInit.status !== 0)('catches a key of the wrong type (so the check above can fail)', () => {
+    const file = path.join(dir, 'bad-user-data')
+    writeFileSync(file, `${cloudConfig(every)}ssh_pwauth: [not, a, boolean]\n`.replace(/^ssh_pwauth: (true|false)\n/m, ''))
+    expect(() => execFileSync('cloud-init', ['schema', '--config-file', file], { stdio: 'pipe' })).toThrow()
+  })
+})
+
+describe('network-config', () => {
+  it('is netplan v2 with wlan0 for NetworkManager: regulatory domain, the hashed PSK only, optional, hidden when asked', () => {
+    const hidden = sealRecipe(parseRecipe({ ...BASE, wifi: { ssid: 'Hidden Net', passphrase: 'hidden-passphrase', country: 'NL', hidden: true } }))
+    const text = networkConfig(hidden)!
+    expect(text).not.toContain('hidden-passphrase')
+    const parsed = YAML.parse(text) as { network: Record<string, unknown> }
+    expect(Object.keys(parsed)).toEqual(['network'])
+    expect(parsed.network).toEqual({
+      version: 2,
+      renderer: 'NetworkManager',
+      wifis: { wlan0: { dhcp4: true, optional: true, 'regulatory-domain': 'NL', 'access-points': { 'Hidden Net': { password: hidden.wifi!.psk, hidden: true } } } },
+    })
+    expect(hidden.wifi!.psk).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('leaves hidden out for a visible network, and is absent without wifi', () => {
+    const visible = sealRecipe(parseRecipe({ ...BASE, wifi: { ssid: 'Open', passphrase: 'visible-passphrase', country: 'GB' } }))
+    expect(networkConfig(visible)).not.toContain('hidden')
+    expect(networkConfig(sealRecipe(parseRecipe(BASE)))).toBeNull()
+  })
+})
+
+describe('meta-data', () => {
+  it('names the instance after the recipe hash: the same recipe, the same id; another recipe, another', () => {
+    const text = metaData('0123456789abcdef'.repeat(4))
+    expect(YAML.parse(text)).toEqual({ dsmode: 'local', 'instance-id': 'orchard-0123456789abcdef', instance_id: 'orchard-0123456789abcdef' })
+    expect(instanceId('f'.repeat(64))).not.toBe(instanceId('0123456789abcdef'.repeat(4)))
+    expect(() => instanceId('')).toThrow(/recipe SHA256/)
+  })
+})
