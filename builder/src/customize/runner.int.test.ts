@@ -421,6 +421,54 @@ for (const shell of SHELLS) {
   })
 }
 
+describe.each(SHELLS.filter((shell) => shell.present).map((shell) => [shell.name, shell] as const))("cloud-init's seed under %s", (_name, shell) => {
+  const HASH = '$6$saltsalt$' + 'h'.repeat(86)
+  const PSK = 'a1'.repeat(32)
+
+  function seeded() {
+    const { root } = fakeRoot()
+    const boot = path.join(root, 'boot/firmware')
+    mkdirSync(path.join(boot, 'startup-scripts'), { recursive: true })
+    write(path.join(boot, 'user-data'), `#cloud-config\nusers:\n  - name: fleet\n    hashed_passwd: ${HASH}\n`)
+    write(path.join(boot, 'network-config'), `network:\n  version: 2\n  wifis:\n    wlan0:\n      access-points:\n        Net: { password: ${PSK} }\n`)
+    write(path.join(boot, 'meta-data'), 'dsmode: local\ninstance-id: orchard-0123456789abcdef\n')
+    return { root, boot }
+  }
+
+  it('keeps the seed while cloud-init has not read it, wipes it once cloud-init has its copy, and leaves stubs cloud-init still reads', async () => {
+    const { root, boot } = seeded()
+    const first = await runRunner(shell.argv, root, { bootId: 'seedaaaa' })
+    expect(first.stdout).toContain('cloud-init has not read its seed yet')
+    expect(read(path.join(boot, 'user-data'))).toContain(HASH)
+
+    write(path.join(root, 'var/lib/cloud/instance/user-data.txt'), read(path.join(boot, 'user-data')))
+    const second = await runRunner(shell.argv, root, { bootId: 'seedbbbb' })
+    expect(second.stdout).toContain('user-data wiped from the card')
+    expect(second.stdout).toContain('network-config wiped from the card')
+    const userData = read(path.join(boot, 'user-data'))
+    expect(userData).toMatch(/^#cloud-config\n# Applied by cloud-init at first boot, then wiped from the card \(orchard:seed-scrubbed\)\.\n$/)
+    expect(read(path.join(boot, 'network-config'))).toBe('# Applied by cloud-init at first boot, then wiped from the card (orchard:seed-scrubbed).\n')
+    // meta-data names the instance (no secret): cloud-init needs it to know it already ran.
+    expect(read(path.join(boot, 'meta-data'))).toContain('instance-id: orchard-0123456789abcdef')
+    const everything = list(boot).map((name) => (statSync(path.join(boot, name)).isFile() ? read(path.join(boot, name)) : '')).join('')
+    expect(everything).not.toContain(HASH)
+    expect(everything).not.toContain(PSK)
+    expect(existsSync(path.join(boot, 'startup-scripts/.scrub'))).toBe(false)
+
+    const third = await runRunner(shell.argv, root, { bootId: 'seedcccc' })
+    expect(third.stdout).not.toContain('wiped from the card')
+    expect(read(path.join(boot, 'user-data'))).toBe(userData)
+  })
+
+  it('leaves user-data alone on a card without a NoCloud seed (no meta-data)', async () => {
+    const { root, boot } = seeded()
+    rmSync(path.join(boot, 'meta-data'))
+    write(path.join(root, 'var/lib/cloud/instance/user-data.txt'), 'x')
+    await runRunner(shell.argv, root, { bootId: 'seeddddd' })
+    expect(read(path.join(boot, 'user-data'))).toContain(HASH)
+  })
+})
+
 describe('the runner script', () => {
   it('is executable and passes sh -n under every shell here (and shellcheck when installed)', () => {
     expect(statSync(RUNNER).mode & 0o111).not.toBe(0)
