@@ -1,12 +1,13 @@
 import type { Command } from 'commander'
 import { inspectImage, type ImageReport } from '../image/inspect'
+import type { ReleaseTraits } from '../image/traits'
 import { formatBytes } from '../util/bytes'
 import { createReporter, exitCodeFor } from './output'
 
 export function registerInspectCommand(program: Command): void {
   program
     .command('inspect')
-    .description('Show an image: partitions, release traits, startup-scripts and build info')
+    .description('Show an image: partitions, release traits and shape (who applies a recipe there), startup-scripts and build info')
     .argument('<image>', 'a disk image file (.img)')
     .option('--json', 'print JSON')
     .action(async (file: string, options: { json?: boolean }) => {
@@ -30,6 +31,7 @@ function describe(report: ImageReport): string {
     ),
     `Release: ${release.release} (${release.arch}), boot mounted at ${release.bootMount}, ${release.init}, network ${release.network}` +
       `${release.cloudInit ? ', cloud-init' : ''}${release.userconfWizard ? ', first-boot user wizard' : ''}`,
+    `Shape: ${release.shape}; ${mechanismLine(release)}`,
     report.startupScripts ? 'startup-scripts:' : 'startup-scripts: not installed',
     ...(report.startupScripts ?? []).map((entry) => `  ${entry.path}${entry.isDirectory ? '/' : ` (${formatBytes(entry.size)})`}`),
   ]
@@ -41,4 +43,13 @@ function describe(report: ImageReport): string {
     lines.push('Build info: none (not built by Orchard)')
   }
   return lines.join('\n')
+}
+
+/** Who a build applies the recipe's settings with on this release (docs/releases.md). */
+export function mechanismLine(release: ReleaseTraits): string {
+  if (release.firstBoot === 'cloud-init') {
+    return `a build's settings go to cloud-init (user-data, network-config, meta-data seeded from ${release.cloudInitSeed ?? release.bootMount}); first_run_setup.sh applies the rest (device.env overrides, SSH host keys, static addresses)`
+  }
+  const native = [release.userconfWizard && 'userconf.txt answers the first-boot user wizard', release.openssh && '`ssh` flag file'].filter(Boolean)
+  return `a build's settings are applied by first_run_setup.sh (startup-scripts runner)${native.length ? `; ${native.join(', ')}` : ''}`
 }
