@@ -18,7 +18,8 @@ import { firstRunScript } from './first-run'
 
 const BUSYBOX = '/bin/busybox'
 const CHROOT = ['/usr/sbin/chroot', '/usr/bin/chroot'].find((file) => existsSync(file))
-const skip = process.getuid?.() !== 0 ? 'needs root (chroot)' : !existsSync(BUSYBOX) ? 'needs a static busybox at /bin/busybox' : !CHROOT ? 'needs chroot' : null
+const UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].find((file) => existsSync(file))
+const skip = process.getuid?.() !== 0 ? 'needs root (chroot)' : !existsSync(BUSYBOX) ? 'needs a static busybox at /bin/busybox' : !CHROOT ? 'needs chroot' : !UNSHARE ? 'needs unshare (util-linux)' : null
 if (skip) console.log(`[first-run.int] skipped: ${skip}`)
 
 const recipe = sealRecipe(
@@ -46,7 +47,7 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 /** A chroot holding busybox and a few /etc files; runs the script there with `env` as the runner would export device.env. */
-function runInChroot(network: ReleaseTraits['network'], env: Record<string, string>) {
+function runInChroot(network: ReleaseTraits['network'], env: Record<string, string>, shape: ReleaseTraits = traits(network)) {
   const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-'))
   temps.push(root)
   for (const dir of ['bin', 'dev', 'etc', 'tmp', 'proc/sys/kernel/random', 'var/lib/systemd/rfkill']) mkdirSync(path.join(root, dir), { recursive: true })
@@ -57,9 +58,10 @@ function runInChroot(network: ReleaseTraits['network'], env: Record<string, stri
   writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
   writeFileSync(path.join(root, 'etc/dhcpcd.conf'), '# dhcpcd\n')
   writeFileSync(path.join(root, 'proc/sys/kernel/random/uuid'), '5f0c6e4e-0000-4000-8000-000000000001\n')
-  writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(recipe, traits(network), '1.0.0'))
+  writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(recipe, shape, '1.0.0'))
   const before = snapshot(root)
-  const run = spawnSync(CHROOT!, [root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', ...env }, encoding: 'utf8' })
+  // Its own UTS namespace: the hostname section's `hostname` must not rename this machine.
+  const run = spawnSync(UNSHARE!, ['--uts', CHROOT!, root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', HOSTNAME: '', ...env }, encoding: 'utf8' })
   const after = snapshot(root)
   const changed = [...after.keys()].filter((file) => before.get(file) !== after.get(file)).sort()
   const read = (file: string) => after.get(file.replace(/^\//, ''))
@@ -160,6 +162,24 @@ describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in
       expect(run.status).toBe(1)
       expect(run.stderr, run.stderr).toContain('FAILED: wifi: WIFI_COUNTRY "')
       expect(run.changed.filter((file) => file.includes('wpa_supplicant'))).toEqual([])
+    })
+  })
+
+  describe('where cloud-init applies the recipe (trixie-cloud-init)', () => {
+    const cloudShape = genericTraits('networkmanager', { openssh: false, cloudInit: true, cloudInitSeed: 'file:///boot/firmware', shape: 'trixie-cloud-init', firstBoot: 'cloud-init' })
+
+    it("applies none of the recipe's settings itself: cloud-init has them", () => {
+      const run = runInChroot('networkmanager', {}, cloudShape)
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.changed.filter((file) => file !== 'first_run_setup.sh')).toEqual([])
+    })
+
+    it("applies a card's device.env overrides, and keeps cloud-init from putting its hostname back", () => {
+      const run = runInChroot('networkmanager', { HOSTNAME: 'device-7', WIFI_SSID: 'device-net', WIFI_PSK: wifiPsk('device-net', 'device-passphrase') }, cloudShape)
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.read('/etc/hostname')).toBe('device-7\n')
+      expect(run.read('/etc/cloud/cloud.cfg.d/99-orchard-hostname.cfg')).toBe('preserve_hostname: true\nmanage_etc_hosts: false\n')
+      expect(run.read('/etc/NetworkManager/system-connections/orchard-wifi.nmconnection')).toContain('interface-name=wlan0')
     })
   })
 })
