@@ -3,7 +3,6 @@ import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import { parseDevicesCsv, type Device } from '../flash/devices-csv'
 import { fileDestinationProblem, inspectDestination, refusal } from '../flash/safety'
-import { loadRecipe } from '../recipe/load'
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
@@ -25,7 +24,8 @@ export function registerFlashCommand(program: Command): void {
         // Loaded here, not at the top: etcher-sdk brings native modules (drivelist, usb, …), and
         // every other command (the builder container runs only `build`) must start without them.
         const { flashImage } = await import('../flash/write')
-        const recipe = options.recipe ? { loaded: await loadRecipe(options.recipe), file: options.recipe } : undefined
+        const { loadFlashRecipe } = await import('../flash/customise-on-flash')
+        const recipe = options.recipe ? await loadFlashRecipe(options.recipe) : undefined
         const targets = await resolveTargets(options.to)
         const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
         const records = await flashImage({

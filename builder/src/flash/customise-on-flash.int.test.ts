@@ -13,10 +13,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RUNNER_PATH, UNIT_NAME } from '../customize/runner-files'
-import { loadRecipe, recipeHash } from '../recipe/load'
+import { recipeHash } from '../recipe/load'
 import { debugfs, e2fsck, extractPartition, fsckFat, mls, mtype, sha256sum } from '../testing/disk-tools'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { EXIT } from '../cli/output'
+import { loadFlashRecipe } from './customise-on-flash'
 import type { CardRecord } from './records'
 
 const ORCHARD = fileURLToPath(new URL('../../../bin/orchard.js', import.meta.url))
@@ -47,9 +48,8 @@ describe.skipIf(skip)('orchard flash --recipe: a stock image customised on the w
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-flash-recipe-'))
     await mkdir(path.join(dir, 'scripts'))
     await writeFile(path.join(dir, 'scripts/10-hello.sh'), '#!/bin/sh\necho "hello from $(cat /etc/hostname)"\n')
-    const recipe = (extra = '') => `name: fleet
-source: { path: ${fixture}, sha256: ${fixtureSha} }
-allowFilesOutside: [${path.dirname(fixture)}]
+    const recipe = (extra = '', source = fixture) => `name: fleet
+source: { path: ${source}, sha256: ${fixtureSha} }
 arch: arm64
 system: { hostname: fleet-default, timezone: Europe/London }
 users:
@@ -61,6 +61,8 @@ startupScripts:
   runOnce: [scripts/10-hello.sh]
 ${extra}`
     await writeFile(path.join(dir, 'recipe.yml'), recipe())
+    // For the flash, the image on the command line is the source: the recipe's need not exist.
+    await writeFile(path.join(dir, 'flash.yml'), recipe('', path.join(dir, 'not-here.img')))
     await writeFile(path.join(dir, 'arm.yml'), recipe('packages: [htop]\n'))
     await writeFile(path.join(dir, 'devices.csv'), 'hostname,site\npi-a,north\npi-b,south\n')
   }, 600_000)
@@ -75,7 +77,7 @@ ${extra}`
     expect(plain.code, plain.stderr).toBe(0)
     plainSeconds = plain.seconds
 
-    const run = orchard('flash', fixture, '--recipe', path.join(dir, 'recipe.yml'), '--devices', path.join(dir, 'devices.csv'), '--to', card('a'), card('b'))
+    const run = orchard('flash', fixture, '--recipe', path.join(dir, 'flash.yml'), '--devices', path.join(dir, 'devices.csv'), '--to', card('a'), card('b'))
     expect(run.code, run.stderr).toBe(0)
     recipeSeconds = run.seconds
     console.log(`[customise-on-flash.int] fixture to 2 image files: plain ${plainSeconds.toFixed(1)} s, with the recipe ${recipeSeconds.toFixed(1)} s`)
@@ -105,7 +107,7 @@ ${extra}`
       ['a.img', 'pi-a', true, true],
       ['b.img', 'pi-b', true, true],
     ])
-    const expected = recipeHash((await loadRecipe(path.join(dir, 'recipe.yml'))).recipe)
+    const expected = recipeHash((await loadFlashRecipe(path.join(dir, 'flash.yml'))).loaded.recipe)
     for (const record of withRecipe) {
       expect(record.imageSha256).toBe(fixtureSha)
       expect(record.recipeSha256).toBe(expected)
@@ -149,6 +151,21 @@ ${extra}`
     const [flashed, built] = [root(card('a')), root(card('built-a'))]
     for (const file of rootFiles) expect(debugfs(flashed, `cat ${file}`), file).toBe(debugfs(built, `cat ${file}`))
     expect(debugfs(flashed, `stat /etc/motd`).replace(/time:.*\n/g, '')).toMatch(/Mode:\s+0644/)
+  }, 600_000)
+
+  it('customises a compressed stock image (.img.xz) the same way; the record names the image\'s own SHA256', () => {
+    execFileSync('sh', ['-c', `xz -T0 -0 -c '${fixture}' > '${dir}/stock.img.xz'`])
+    const plain = orchard('flash', path.join(dir, 'stock.img.xz'), '--to', card('xz-plain-a'), card('xz-plain-b'))
+    expect(plain.code, plain.stderr).toBe(0)
+    const run = orchard('flash', path.join(dir, 'stock.img.xz'), '--recipe', path.join(dir, 'flash.yml'), '--devices', path.join(dir, 'devices.csv'), '--to', card('xz-a'), card('xz-b'))
+    expect(run.code, run.stderr).toBe(0)
+    console.log(`[customise-on-flash.int] fixture .img.xz to 2 image files: plain ${plain.seconds.toFixed(1)} s, with the recipe ${run.seconds.toFixed(1)} s`)
+    const last = records().slice(-2)
+    expect(last.map((record) => [path.basename(record.destination), record.ok, record.verified, record.imageSha256])).toEqual([
+      ['xz-a.img', true, true, fixtureSha],
+      ['xz-b.img', true, true, fixtureSha],
+    ])
+    expect(mls(boot(card('xz-b')), '/startup-scripts/run-once')).toEqual(['10-hello.sh', 'first_run_setup.sh'])
   }, 600_000)
 
   it('refuses a recipe that needs ARM code, naming why and the command that builds it, writing nothing', () => {

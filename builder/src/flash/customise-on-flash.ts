@@ -4,11 +4,12 @@
  * (edit-list.ts) beside the prepared source. The source is never changed; the flash reads it
  * with the edits laid over it (edited-source.ts). No intermediate image is written.
  */
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { buildInfoSource } from '../customize/buildinfo'
 import { customizeImage } from '../customize/customize'
 import { withImage } from '../image/open'
-import { recipeHash, type LoadedRecipe } from '../recipe/load'
+import { parseRecipeYaml, recipeHash, type LoadedRecipe } from '../recipe/load'
 import { recipeFiles } from '../recipe/recipe-files'
 import { armWork } from '../recipe/schema'
 import { sealRecipe } from '../recipe/secrets'
@@ -23,9 +24,21 @@ export interface FlashRecipe {
 }
 
 /**
+ * A recipe file for a flash: read and validated like any recipe, but the files it names are
+ * checked by checkFlashRecipe, without its source (the image given to the flash is the source).
+ */
+export async function loadFlashRecipe(file: string): Promise<FlashRecipe> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new BuildError('NOT_FOUND', `Recipe not found: ${file}`)
+    throw error
+  })
+  return { loaded: { recipe: parseRecipeYaml(text, path.basename(file)), baseDir: path.dirname(path.resolve(file)) }, file }
+}
+
+/**
  * A recipe that needs ARM code run cannot be applied on the way to a card: refused, saying what
  * needs it and the command that builds it, before a source is read or a card touched. Every file
- * the recipe names is checked here too.
+ * the recipe's features name is checked here too.
  */
 export async function checkFlashRecipe({ loaded, file }: FlashRecipe): Promise<void> {
   const needsArm = armWork(loaded.recipe)
@@ -37,7 +50,8 @@ export async function checkFlashRecipe({ loaded, file }: FlashRecipe): Promise<v
       { needsArm },
     )
   }
-  await recipeFiles(loaded.recipe, loaded.baseDir)
+  // The image given to the flash is the source: the recipe's own source file need not exist.
+  await recipeFiles({ ...loaded.recipe, source: { sha256: loaded.recipe.source.sha256 } }, loaded.baseDir)
 }
 
 export interface CustomisedSource {

@@ -12,9 +12,8 @@ import path from 'node:path'
 import type { FlashFinished, Input, Output } from '@common/contract'
 import { driveTargets } from '../../../builder/src/flash/drive-targets'
 import { listDrives } from '../../../builder/src/flash/drives'
-import { checkFlashRecipe, customiseSource, type FlashRecipe } from '../../../builder/src/flash/customise-on-flash'
+import { checkFlashRecipe, customiseSource, loadFlashRecipe, type FlashRecipe } from '../../../builder/src/flash/customise-on-flash'
 import { appendRecords } from '../../../builder/src/flash/records'
-import { loadRecipe } from '../../../builder/src/recipe/load'
 import { tempName } from '../../../builder/src/util/temp'
 import { prepareSource, refuseUnsafe, targetName, type FlashTarget, type PreparedSource } from '../../../builder/src/flash/write'
 import { cacheDir } from '../../../builder/src/util/paths'
@@ -45,7 +44,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       throw new OrchardError('INVALID_INPUT', `${job.devices.length} devices for ${job.targets.length} destinations`)
     }
     // A recipe that needs ARM code is refused here, before a writer starts or the image is read.
-    const recipe: FlashRecipe | null = job.recipe ? { loaded: await loadRecipe(job.recipe), file: job.recipe } : null
+    const recipe: FlashRecipe | null = job.recipe ? await loadFlashRecipe(job.recipe) : null
     if (recipe) await checkFlashRecipe(recipe)
 
     const jobId = randomUUID()
