@@ -59,6 +59,7 @@ export function buildInfoText(info: BuildInfo): string {
     `Source SHA256: ${info.source.sha256}`,
     `Recipe SHA256: ${info.recipeSha256} (secrets left out)`,
     `Release:       ${info.release.release} (${info.release.arch}, boot at ${info.release.bootMount})`,
+    `First boot:    shape ${info.release.shape}, the recipe's settings applied by ${info.release.firstBoot} (docs/releases.md in Orchard)`,
     '',
     'Customizations:',
     ...info.customizations.map((line) => `  - ${line}`),

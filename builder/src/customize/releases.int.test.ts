@@ -123,6 +123,7 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
 
   it('sees the shape and that cloud-init applies the settings', () => {
     expect(built.result.buildInfo.release).toMatchObject({ codename: 'trixie', shape: 'trixie-cloud-init', firstBoot: 'cloud-init', cloudInitSeed: 'file:///boot/firmware', netplan: true, cmdline: { resize: true } })
+    expect(mtype(built.boot, '/buildinfo/buildinfo.txt')).toContain("First boot:    shape trixie-cloud-init, the recipe's settings applied by cloud-init")
   })
 
   it("gives cloud-init user-data, network-config and meta-data with the recipe's instance id, and the regulatory domain on cmdline.txt", () => {
