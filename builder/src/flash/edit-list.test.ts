@@ -1,6 +1,9 @@
 /** The edit list's file form (round trip, every malformed input refused) and the overlay a flash reads through. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseEditList, serialiseEditList, type EditList } from './edit-list'
+import { parseEditList, readEditList, serialiseEditList, writeEditList, type EditList } from './edit-list'
 import { overlay } from './edited-source'
 
 const SHA = 'ab'.repeat(32)
@@ -32,6 +35,24 @@ describe('edit list', () => {
     expect(() => parseEditList(bytes.subarray(0, bytes.length - 1))).toThrow(/edit 2 of 2 is cut short/)
     expect(() => parseEditList(bytes.subarray(0, 52 + 12 + 3 + 4))).toThrow(/ends inside edit 2 of 2/)
     expect(() => parseEditList(Buffer.concat([bytes, Buffer.from('!')]))).toThrow(/1 bytes after the last edit/)
+  })
+})
+
+describe('readEditList', () => {
+  it('reads a list back only for the source it was made for', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-edits-'))
+    try {
+      const file = path.join(dir, 'a.edits')
+      await writeEditList(file, list([[4, 'abc']]))
+      expect((await readEditList(file, { size: 100, sha256: SHA })).edits[0]!.data.toString()).toBe('abc')
+      await expect(readEditList(file, { size: 100, sha256: 'cd'.repeat(32) })).rejects.toThrow(
+        `${file} was made for another source (sha256 abababababab…, 100 bytes), not this one (sha256 cdcdcdcdcdcd…, 100 bytes)`,
+      )
+      await expect(readEditList(file, { size: 101, sha256: SHA })).rejects.toThrow(/made for another source/)
+      await expect(readEditList(path.join(dir, 'none.edits'), { size: 100, sha256: SHA })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
