@@ -31,8 +31,9 @@ PACKAGES=(
   dbus-bin            # dbus-send: is the system bus up, does polkitd own its name
   shellcheck          # lints the startup runner and generated first_run_setup.sh in tests
   cloud-init          # `cloud-init schema --config-file` checks generated user-data in tests
+  netplan.io          # `netplan generate --root-dir` renders generated network-config in tests
 )
-COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon shellcheck cloud-init)
+COMMANDS=(chromium docker qemu-aarch64-static qemu-system-aarch64 debootstrap mkfs.vfat fsck.fat mcopy mke2fs debugfs e2fsck fuse2fs sfdisk xz zstd pkexec dbus-daemon shellcheck cloud-init netplan)
 
 say() { printf '[setup] %s\n' "$*"; }
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"

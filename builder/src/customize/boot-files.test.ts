@@ -1,6 +1,6 @@
 /** cloud-init's seed as Orchard writes it: user-data checked by cloud-init's own schema, network-config against netplan v2's shape. */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
@@ -14,6 +14,7 @@ const BASE = { name: 'seed', source: { url: 'https://example.org/os.img.xz', sha
 const every = sealRecipe(parseRecipe({ ...BASE, ...Object.assign({}, ...FEATURES.map((feature) => feature.example)), system: { hostname: 'seed-host', timezone: 'Europe/London', locale: 'en_GB.UTF-8', keyboard: 'gb' } }))
 
 const cloudInit = spawnSync('cloud-init', ['--version'], { encoding: 'utf8' })
+const netplan = spawnSync('netplan', ['info'], { encoding: 'utf8' })
 const dir = mkdtempSync(path.join(os.tmpdir(), 'orchard-seed-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -52,6 +53,37 @@ describe('network-config', () => {
     const visible = sealRecipe(parseRecipe({ ...BASE, wifi: { ssid: 'Open', passphrase: 'visible-passphrase', country: 'GB' } }))
     expect(networkConfig(visible)).not.toContain('hidden')
     expect(networkConfig(sealRecipe(parseRecipe(BASE)))).toBeNull()
+  })
+})
+
+describe("network-config through netplan's own generator (what cloud-init hands it on the device)", () => {
+  /** Runs `netplan generate` over the file in a scratch root; the NetworkManager keyfiles and units it renders. */
+  function generate(name: string, yaml: string) {
+    const root = path.join(dir, name)
+    mkdirSync(path.join(root, 'etc/netplan'), { recursive: true })
+    writeFileSync(path.join(root, 'etc/netplan/50-cloud-init.yaml'), yaml)
+    chmodSync(path.join(root, 'etc/netplan/50-cloud-init.yaml'), 0o600)
+    const result = spawnSync('netplan', ['generate', '--root-dir', root], { encoding: 'utf8' })
+    const connections = path.join(root, 'run/NetworkManager/system-connections')
+    const keyfiles = result.status === 0 ? readdirSync(connections).map((file) => readFileSync(path.join(connections, file), 'utf8')) : []
+    return { result, keyfiles, root }
+  }
+
+  it.skipIf(netplan.status !== 0)('renders a hidden network as a NetworkManager keyfile with the PSK and the regulatory domain (netplan installed: apt-get install netplan.io)', () => {
+    const sealed = sealRecipe(parseRecipe({ ...BASE, wifi: { ssid: 'Hidden Net', passphrase: 'hidden-passphrase', country: 'NL', hidden: true } }))
+    const { result, keyfiles, root } = generate('hidden', networkConfig(sealed)!)
+    expect(result.status, result.stderr).toBe(0)
+    expect(keyfiles).toHaveLength(1)
+    expect(keyfiles[0]).toContain('\ninterface-name=wlan0\n')
+    expect(keyfiles[0]).toContain('\nssid=Hidden Net\n')
+    expect(keyfiles[0]).toContain('\nhidden=true\n')
+    expect(keyfiles[0]).toContain(`\nkey-mgmt=wpa-psk\npsk=${sealed.wifi!.psk}\n`)
+    expect(readFileSync(path.join(root, 'run/systemd/system/netplan-regdom.service'), 'utf8')).toContain('iw reg set NL')
+  })
+
+  it.skipIf(netplan.status !== 0)('fails on a key netplan does not know (so the check above can fail)', () => {
+    const sealed = sealRecipe(parseRecipe({ ...BASE, wifi: { ssid: 'Net', passphrase: 'some-passphrase', country: 'NL' } }))
+    expect(generate('bad', networkConfig(sealed)!.replace('optional: true', 'optionall: true')).result.status).not.toBe(0)
   })
 })
 
