@@ -27,13 +27,15 @@ export interface CustomizeOptions {
   baseDir: string
   /** Build info without the parts only customization knows (release, customizations). */
   info: Omit<BuildInfo, 'release' | 'customizations'>
+  /** The time every file written on both partitions gets (build-time.ts); the clock's when absent. */
+  time?: Date
   onStep?: (message: string) => void
 }
 
-export async function customizeImage({ image, recipe, baseDir, info, onStep = () => {} }: CustomizeOptions): Promise<BuildInfo> {
+export async function customizeImage({ image, recipe, baseDir, info, time, onStep = () => {} }: CustomizeOptions): Promise<BuildInfo> {
   // Every recipe file is checked again as it is read: confined to the recipe's folder (recipe/recipe-files.ts).
   const readRecipeFile = (file: string, field: string) => readConfinedFile(recipe, baseDir, file, field)
-  const traits = await detectImageTraits(image)
+  const traits = await detectImageTraits(image, time)
   await withExt(image.disk, image.root, async (fs) => {
     if (traits.arch !== 'unknown' && traits.arch !== recipe.arch) {
       throw new BuildError('INVALID_IMAGE', `The recipe says arch ${recipe.arch} but the image's programs are ${traits.arch}`)
@@ -43,7 +45,7 @@ export async function customizeImage({ image, recipe, baseDir, info, onStep = ()
     onStep(`startup-scripts runner installed (${traits.init === 'systemd' ? UNIT_NAME : '/etc/rc.local'})`)
     const context: WriteContext = { traits, readRecipeFile, onStep }
     for (const feature of features) await feature.writeRoot?.(recipe, fs, context)
-  })
+  }, time)
 
   const buildInfo: BuildInfo = { ...info, release: traits, customizations: describeCustomizations(recipe) }
   await withFat(image.disk, image.boot, async (fat) => {
@@ -56,7 +58,7 @@ export async function customizeImage({ image, recipe, baseDir, info, onStep = ()
     await fat.mkdirp('/buildinfo')
     await fat.writeFile('/buildinfo/buildinfo.txt', buildInfoText(buildInfo))
     await fat.writeFile('/buildinfo/buildinfo.json', `${JSON.stringify(buildInfo, null, 2)}\n`)
-  })
+  }, time)
   return buildInfo
 }
 

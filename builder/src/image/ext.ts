@@ -24,8 +24,49 @@ const { withMountedDisk } = loadExt2fs()
 
 export type ExtFs = ExtPromises
 
-export function withExt<T>(disk: Disk, partition: { offset: number }, fn: (fs: ExtFs) => Promise<T>): Promise<T> {
-  return withMountedDisk(disk, partition.offset, ({ promises: fs }) => fn(fs))
+/**
+ * Runs `fn` on the ext filesystem in `partition`. With `now`, every time libext2fs stamps
+ * (inode times of what is written, the superblock's write time) is `now`: see fixedExtClock.
+ */
+export async function withExt<T>(disk: Disk, partition: { offset: number }, fn: (fs: ExtFs) => Promise<T>, now?: Date): Promise<T> {
+  const restore = now ? fixedExtClock(now) : () => {}
+  try {
+    return await withMountedDisk(disk, partition.offset, ({ promises: fs }) => fn(fs))
+  } finally {
+    restore()
+  }
+}
+
+/**
+ * libext2fs (Emscripten) reads the time only through the global Date.now and offers no
+ * utimes, so for reproducible builds Date.now answers `now` to calls made from its glue
+ * file and the real time to everyone else (the app's core shares this process). Nested
+ * uses stack; the last one out puts the real Date.now back.
+ */
+const clocks: Date[] = []
+let installed: { on: DateConstructor; now: () => number } | null = null
+
+function fixedExtClock(now: Date): () => void {
+  clocks.push(now)
+  if (!installed) {
+    const realNow = Date.now
+    installed = { on: Date, now: realNow }
+    Date.now = function now(): number {
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 2
+      const caller = new Error().stack?.split('\n')[2] ?? ''
+      Error.stackTraceLimit = limit
+      const fixed = clocks.at(-1)
+      return fixed && caller.includes('libext2fs.js') ? fixed.getTime() : realNow.call(Date)
+    }
+  }
+  return () => {
+    clocks.splice(clocks.lastIndexOf(now), 1)
+    if (clocks.length === 0 && installed) {
+      installed.on.now = installed.now
+      installed = null
+    }
+  }
 }
 
 export async function extExists(fs: ExtFs, path: string): Promise<boolean> {

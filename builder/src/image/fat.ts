@@ -58,15 +58,17 @@ export interface FatFs {
 /**
  * Opens the FAT filesystem in `partition`, runs `fn`, and always (also when `fn` throws)
  * writes back the changed FAT sectors to every FAT copy, the directories and FSInfo.
+ * With `now`, every entry it writes carries that time (as UTC) instead of the clock's.
  */
 export async function withFat<T>(
   disk: Disk,
   partition: { offset: number; size: number },
   fn: (fs: FatFs) => Promise<T>,
+  now?: Date,
 ): Promise<T> {
   const volume = await Volume.open(disk, partition)
   try {
-    return await fn(new FatFileSystem(volume))
+    return await fn(new FatFileSystem(volume, now))
   } finally {
     await volume.close()
   }

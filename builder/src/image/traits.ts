@@ -78,10 +78,10 @@ export function extReleaseFiles(fs: ExtFs): ReleaseFiles {
 
 const bothPrefixes = (path: string) => [path, `/usr${path}`]
 
-/** The release on a disk image: its root file system and the boot partition's cmdline.txt. */
-export async function detectImageTraits(image: Pick<DiskImage, 'disk' | 'boot' | 'root'>): Promise<ReleaseTraits> {
+/** The release on a disk image: its root file system and the boot partition's cmdline.txt. `now`: the time its reads stamp (ext atime) in a reproducible build. */
+export async function detectImageTraits(image: Pick<DiskImage, 'disk' | 'boot' | 'root'>, now?: Date): Promise<ReleaseTraits> {
   const cmdline = await withFat(image.disk, image.boot, async (fat) => ((await fat.exists('/cmdline.txt')) ? (await fat.readFile('/cmdline.txt')).toString('utf8') : null))
-  return withExt(image.disk, image.root, (fs) => detectTraits(fs, cmdline))
+  return withExt(image.disk, image.root, (fs) => detectTraits(fs, cmdline), now)
 }
 
 /** The release in `fs` (its root file system); `cmdline` is the boot partition's cmdline.txt, when read. */

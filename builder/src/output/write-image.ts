@@ -90,7 +90,13 @@ async function kernelCopy(source: string, target: string, signal?: AbortSignal):
   })
 }
 
-/** `<image>.xz` with all cores (xz -T0), or lzma-native where xz is not installed. */
+/**
+ * `<image>.xz` with all cores, or lzma-native where xz is not installed. Reproducible with
+ * the same xz: every setting that shapes the output is given (xz's multi-threaded format
+ * with -T0 does not depend on the thread count, even on one core; --no-adjust fails
+ * rather than switching to single-threaded under a memory limit) and XZ_OPT/XZ_DEFAULTS
+ * are not read. lzma-native's output is not promised equal to the xz program's.
+ */
 export async function compressXz(image: string, target: string): Promise<void> {
   const partial = `${target}.partial`
   try {
@@ -98,7 +104,11 @@ export async function compressXz(image: string, target: string): Promise<void> {
     if (xz) {
       const output = await open(partial, 'w')
       try {
-        await runCommand(xz, ['--compress', '--stdout', '--threads=0', '-6', image], { stdout: output.fd }).catch((error: unknown) => {
+        const env = { ...process.env }
+        delete env.XZ_OPT
+        delete env.XZ_DEFAULTS
+        const args = ['--compress', '--stdout', '--format=xz', '--check=crc64', '-6', '--threads=0', '--memlimit-compress=0', '--no-adjust', image]
+        await runCommand(xz, args, { stdout: output.fd, env }).catch((error: unknown) => {
           if (!(error instanceof CommandError)) throw error
           throw new BuildError('UNWRITABLE', `xz failed compressing ${image}: ${error.output.stderr.trim() || error.message}`)
         })

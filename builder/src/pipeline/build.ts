@@ -11,6 +11,7 @@ import { stepPlan } from '../steps/plan'
 import { runSteps } from '../steps/run-steps'
 import { repackImage } from '../assemble/repack'
 import { buildInfoSource, type BuildInfo } from '../customize/buildinfo'
+import { buildTime } from '../customize/build-time'
 import { customizeImage } from '../customize/customize'
 import { sealRecipe } from '../recipe/secrets'
 import { BuildError } from '../util/errors'
@@ -81,16 +82,20 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   try {
     const base = workDir && mode !== 'quick' ? await runArmWork(mode, sealed, baseDir, source, workDir, report, options.signal) : source.image
     const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
+      // One time for everything written, and no path of this machine's: the same recipe and source, the same bytes.
+      const { time, from } = await buildTime(image.disk, image.root)
+      report({ phase: 'customize', message: `build time ${time.toISOString()} (${from})` })
       const buildInfo = await customizeImage({
         image,
         recipe: sealed,
         baseDir,
+        time,
         info: {
           name: recipe.name,
           builder: { name: 'orchard', version: BUILDER_VERSION },
           mode,
-          builtAt: new Date().toISOString(),
-          source: buildInfoSource(recipe.source, source.origin, source.sha256),
+          builtAt: time.toISOString(),
+          source: buildInfoSource(recipe.source, recipe.source.path ?? source.origin, source.sha256),
           recipeSha256: recipeHash(recipe),
         },
         onStep: (message) => report({ phase: 'customize', message }),

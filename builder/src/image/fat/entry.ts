@@ -15,13 +15,27 @@ const LFN_CHAR_OFFSETS = [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30]
 
 export const isLfn = (attr: number): boolean => (attr & 0x3f) === ATTR_LFN
 
-/** Date (bits 15-9 year since 1980, 8-5 month, 4-0 day) and time (15-11 h, 10-5 min, 4-0 s/2), local time as mtools writes. */
-export function encodeTimestamp(when: Date): { date: number; time: number; tenths: number } {
-  const year = Math.min(Math.max(when.getFullYear(), 1980), 2107)
-  const date = ((year - 1980) << 9) | ((when.getMonth() + 1) << 5) | when.getDate()
-  const time = (when.getHours() << 11) | (when.getMinutes() << 5) | (when.getSeconds() >> 1)
+/** A FAT timestamp as stored: date, time and DIR_CrtTimeTenth. */
+export interface FatStamp {
+  date: number
+  time: number
+  tenths: number
+}
+
+/**
+ * Date (bits 15-9 year since 1980, 8-5 month, 4-0 day) and time (15-11 h, 10-5 min, 4-0 s/2):
+ * local time as mtools writes, or UTC (a reproducible build's fixed time must not depend on
+ * the builder's time zone).
+ */
+export function encodeTimestamp(when: Date, utc = false): FatStamp {
+  const [fullYear, month, day, hours, minutes, seconds] = utc
+    ? [when.getUTCFullYear(), when.getUTCMonth(), when.getUTCDate(), when.getUTCHours(), when.getUTCMinutes(), when.getUTCSeconds()]
+    : [when.getFullYear(), when.getMonth(), when.getDate(), when.getHours(), when.getMinutes(), when.getSeconds()]
+  const year = Math.min(Math.max(fullYear, 1980), 2107)
+  const date = ((year - 1980) << 9) | ((month + 1) << 5) | day
+  const time = (hours << 11) | (minutes << 5) | (seconds >> 1)
   // DIR_CrtTimeTenth: 0-199 hundredths of a second on top of the 2-second time.
-  const tenths = (when.getSeconds() & 1) * 100 + Math.floor(when.getMilliseconds() / 10)
+  const tenths = (seconds & 1) * 100 + Math.floor(when.getMilliseconds() / 10)
   return { date, time, tenths }
 }
 
@@ -38,17 +52,16 @@ export function setEntryCluster(e: Buffer, cluster: number): void {
 }
 
 /** Stamps the write time (and the access date), as any modification does. */
-export function touch(e: Buffer, when: Date): void {
-  const { date, time } = encodeTimestamp(when)
+export function touch(e: Buffer, { date, time }: FatStamp): void {
   e.writeUInt16LE(time, 22) // DIR_WrtTime
   e.writeUInt16LE(date, 24) // DIR_WrtDate
   e.writeUInt16LE(date, 18) // DIR_LstAccDate
 }
 
 /** A fresh 8.3 entry without its name (bytes 0-10 and 12 are filled in by the directory). */
-export function newEntry(attr: number, cluster: number, size: number, when: Date): Buffer {
+export function newEntry(attr: number, cluster: number, size: number, when: FatStamp): Buffer {
   const e = Buffer.alloc(ENTRY)
-  const { date, time, tenths } = encodeTimestamp(when)
+  const { date, time, tenths } = when
   e[11] = attr
   e[13] = tenths // DIR_CrtTimeTenth
   e.writeUInt16LE(time, 14) // DIR_CrtTime
@@ -60,7 +73,7 @@ export function newEntry(attr: number, cluster: number, size: number, when: Date
 }
 
 /** '.' or '..' of a new directory: named by dots, pointing at `cluster` (0 for the root). */
-export function dotEntry(name: '.' | '..', cluster: number, when: Date): Buffer {
+export function dotEntry(name: '.' | '..', cluster: number, when: FatStamp): Buffer {
   const e = newEntry(ATTR_DIRECTORY, cluster, 0, when)
   e.write(name.padEnd(11, ' '), 0, 'latin1')
   return e

@@ -1,7 +1,7 @@
 /** The FatFs operations over an open Volume: path resolution, then directory and FAT edits. */
 import type { FatEntry, FatFs, FatStat, FatTreeEntry } from '../fat'
 import type { DirEntry, Directory } from './directory'
-import { ATTR_ARCHIVE, ATTR_DIRECTORY, newEntry, setEntryCluster, touch } from './entry'
+import { ATTR_ARCHIVE, ATTR_DIRECTORY, type FatStamp, encodeTimestamp, newEntry, setEntryCluster, touch } from './entry'
 import { type FatErrorCode, FatError, corrupt, fsError } from './errors'
 import { lfnSlots } from './names'
 import { splitPath } from './paths'
@@ -26,7 +26,15 @@ export class FatFileSystem implements FatFs {
   /** Operations run one at a time: each reads and edits shared in-memory directories and the FAT. */
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly vol: Volume) {}
+  /** `now`: the one time every entry written gets, in UTC (reproducible builds); else the clock, in local time. */
+  constructor(
+    private readonly vol: Volume,
+    private readonly now?: Date,
+  ) {}
+
+  private stamp(): FatStamp {
+    return this.now ? encodeTimestamp(this.now, true) : encodeTimestamp(new Date())
+  }
 
   readFile(path: string): Promise<Buffer> {
     return this.serial(async () => {
@@ -251,7 +259,7 @@ export class FatFileSystem implements FatFs {
     parent.update(entry, (e) => {
       setEntry(e, cluster, bytes.length)
       e[11] = e[11]! | ATTR_ARCHIVE
-      touch(e, new Date())
+      touch(e, this.stamp())
     })
   }
 
@@ -260,13 +268,13 @@ export class FatFileSystem implements FatFs {
     const growth = this.vol.growthFor(parent, this.slotsFor(parent, name))
     if (growth === Infinity || needed + growth > this.vol.fat.freeCount) throw fsError('ENOSPC', 'open', path)
     const cluster = await this.vol.writeChain(bytes)
-    this.addEntry(parent, name, newEntry(ATTR_ARCHIVE, cluster, bytes.length, new Date()), 'open', path)
+    this.addEntry(parent, name, newEntry(ATTR_ARCHIVE, cluster, bytes.length, this.stamp()), 'open', path)
   }
 
   private async makeDir(parent: Directory, name: string, path: string): Promise<Directory> {
     const growth = this.vol.growthFor(parent, this.slotsFor(parent, name))
     if (growth === Infinity || 1 + growth > this.vol.fat.freeCount) throw fsError('ENOSPC', 'mkdir', path)
-    const when = new Date()
+    const when = this.stamp()
     const dir = this.vol.createDir(parent, when)
     this.addEntry(parent, name, newEntry(ATTR_DIRECTORY, dir.cluster, 0, when), 'mkdir', path)
     return dir

@@ -7,7 +7,7 @@ import type { Disk } from 'file-disk'
 import { type Geometry, parseBpb } from './bpb'
 import { Device } from './device'
 import { Directory } from './directory'
-import { ENTRY, dotEntry } from './entry'
+import { ENTRY, type FatStamp, dotEntry } from './entry'
 import { corrupt, notFat } from './errors'
 import { FatTable } from './table'
 
@@ -80,7 +80,7 @@ export class Volume {
   }
 
   /** A new directory's cluster with '.' and '..' ('..' is 0 when the parent is the root, spec §6.7). */
-  createDir(parent: Directory, when: Date): Directory {
+  createDir(parent: Directory, when: FatStamp): Directory {
     const [cluster] = this.fat.allocate(1) as [number]
     const buf = Buffer.alloc(this.g.clusterSize)
     dotEntry('.', cluster, when).copy(buf, 0)
