@@ -354,12 +354,18 @@ for (const shell of SHELLS) {
       expect(existsSync(path.join(scripts, '.scrub'))).toBe(false)
     })
 
-    it('scrubs secrets left in ran-once/ by a run that was cut off (power loss)', async () => {
-      const { root } = fakeRoot()
+    it('scrubs secrets left in ran-once/ by a run that was cut off (power loss), overwriting the old bytes', async () => {
+      const { root, trace } = fakeRoot()
       const scripts = path.join(root, 'boot/firmware/startup-scripts')
-      write(path.join(scripts, 'ran-once/10-cut.sh'), `echo a\r\nKEY=${SECRET} # Orchard:Secret\r\necho b\r\n`)
+      const original = `echo a\r\nKEY=${SECRET} # Orchard:Secret\r\necho b\r\n`
+      write(path.join(scripts, 'ran-once/10-cut.sh'), original)
+      // FAT frees a replaced file's clusters without clearing them: the old bytes must be zeros, not just unlinked.
+      linkSync(path.join(scripts, 'ran-once/10-cut.sh'), trace('script-link'))
       expect((await runRunner(shell.argv, root, { bootId: '12345678' })).code).toBe(0)
       expect(read(path.join(scripts, 'ran-once/10-cut.sh'))).toBe('echo a\r\n# (secret removed after it ran) orchard:scrubbed\r\necho b\r\n')
+      expect(readFileSync(trace('script-link')).equals(Buffer.alloc(original.length))).toBe(true)
+      expect(list(scripts)).not.toContain('.scrub')
+      expect(list(path.join(scripts, 'ran-once'))).toEqual(['10-cut.sh'])
     })
 
     it('exits 0 when there is no startup-scripts directory; --check exits 1 then', async () => {
