@@ -11,6 +11,7 @@ import { registerBuildCommand } from './build-command'
 import { registerCardCommand } from './card-command'
 import { registerCloudCommand } from './cloud-command'
 import { registerDemoCommand } from './demo-command'
+import { registerDiffCommand } from './diff-command'
 import { registerInspectCommand } from './inspect-command'
 import { EXIT } from './output'
 import { registerRecipeCommand } from './recipe-command'
@@ -23,6 +24,7 @@ const program = new Command('orchard')
 
 registerBuildCommand(program)
 registerInspectCommand(program)
+registerDiffCommand(program)
 registerRecipeCommand(program)
 registerFixtureCommand(program)
 registerFlashCommand(program)
