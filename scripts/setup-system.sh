@@ -55,6 +55,12 @@ if [[ "$(uname -s)" != Linux ]] || ! command -v apt-get >/dev/null 2>&1 || [[ $E
   exit 0
 fi
 
+# cloud-init is installed for its schema check only: disabled before it is installed, so it
+# never configures this machine at boot.
+if [[ ! -e /etc/cloud/cloud-init.disabled ]]; then
+  mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled && say "cloud-init: disabled at boot on this machine (schema checks only)"
+fi
+
 # 1. Packages: install only what is missing, so a second run does no apt work.
 missing_packages=()
 for package in "${PACKAGES[@]}"; do
@@ -67,11 +73,6 @@ if ((${#missing_packages[@]})); then
     || { say "apt-get install failed"; exit 1; }
 else
   say "packages: all ${#PACKAGES[@]} installed"
-fi
-
-# cloud-init is here for its schema check only: it must never configure this machine at boot.
-if command -v cloud-init >/dev/null 2>&1 && [[ ! -e /etc/cloud/cloud-init.disabled ]]; then
-  mkdir -p /etc/cloud && touch /etc/cloud/cloud-init.disabled && say "cloud-init: disabled at boot on this machine (schema checks only)"
 fi
 
 # 2. ARM emulation: binfmt_misc mounted and qemu-aarch64/arm enabled with flag F.
