@@ -166,6 +166,8 @@ ${extra}`
       ['xz-b.img', true, true, fixtureSha],
     ])
     expect(mls(boot(card('xz-b')), '/startup-scripts/run-once')).toEqual(['10-hello.sh', 'first_run_setup.sh'])
+    // One build time from the source (build-time.ts), not the clock: the same recipe and source, flashed minutes apart, the same root bytes.
+    expect(sha256sum(root(card('xz-a')))).toBe(sha256sum(root(card('a'))))
   }, 600_000)
 
   it('refuses a recipe that needs ARM code, naming why and the command that builds it, writing nothing', () => {

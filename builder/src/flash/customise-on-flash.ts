@@ -4,12 +4,12 @@
  * (edit-list.ts) beside the prepared source. The source is never changed; the flash reads it
  * with the edits laid over it (edited-source.ts). No intermediate image is written.
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { buildTime } from '../customize/build-time'
 import { buildInfoSource } from '../customize/buildinfo'
 import { customizeImage } from '../customize/customize'
 import { withImage } from '../image/open'
-import { parseRecipeYaml, recipeHash, type LoadedRecipe } from '../recipe/load'
+import { parseRecipeYaml, readRecipeText, recipeHash, type LoadedRecipe } from '../recipe/load'
 import { recipeFiles } from '../recipe/recipe-files'
 import { armWork } from '../recipe/schema'
 import { sealRecipe } from '../recipe/secrets'
@@ -28,10 +28,7 @@ export interface FlashRecipe {
  * checked by checkFlashRecipe, without its source (the image given to the flash is the source).
  */
 export async function loadFlashRecipe(file: string): Promise<FlashRecipe> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new BuildError('NOT_FOUND', `Recipe not found: ${file}`)
-    throw error
-  })
+  const text = await readRecipeText(file)
   return { loaded: { recipe: parseRecipeYaml(text, path.basename(file)), baseDir: path.dirname(path.resolve(file)) }, file }
 }
 
@@ -70,15 +67,19 @@ export async function customiseSource(
   const { recipe: plain, baseDir } = recipe.loaded
   const recipeSha256 = recipeHash(plain)
   await withImage(source.raw, 'copyOnWrite', async (image) => {
+    // One time for everything written (build-time.ts): cards from the same recipe and source get the same bytes.
+    const { time, from } = await buildTime(image.disk, image.root)
+    onStep(`build time ${time.toISOString()} (${from})`)
     await customizeImage({
       image,
       recipe: sealRecipe(plain),
       baseDir,
+      time,
       info: {
         name: plain.name,
         builder: { name: 'orchard', version: BUILDER_VERSION },
         mode: 'quick',
-        builtAt: new Date().toISOString(),
+        builtAt: time.toISOString(),
         source: buildInfoSource({}, path.resolve(source.original), source.sha256),
         recipeSha256,
       },

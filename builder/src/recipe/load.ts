@@ -40,11 +40,16 @@ export function parseRecipeYaml(text: string, fileName = 'recipe'): Recipe {
   return parseRecipe(readRecipeYaml(text, fileName))
 }
 
-export async function loadRecipe(file: string): Promise<LoadedRecipe> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+/** A recipe file's text; a missing file is NOT_FOUND naming it. */
+export async function readRecipeText(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw new BuildError('NOT_FOUND', `Recipe not found: ${file}`)
     throw error
   })
+}
+
+export async function loadRecipe(file: string): Promise<LoadedRecipe> {
+  const text = await readRecipeText(file)
   const recipe = parseRecipeYaml(text, path.basename(file))
   const baseDir = path.dirname(path.resolve(file))
   await checkReferencedFiles(recipe, baseDir)
