@@ -45,13 +45,15 @@ const linux = process.platform === 'linux'
 export interface ListDrivesOptions {
   /** Where test drives come from: 'root-file' for the elevated writer, 'environment' (the default) for everyone else. */
   testDrives?: TestDriveSource
+  /** The root-owned folder 'root-file' reads (TEST_DRIVES_DIR by default): a test's private one, so parallel tests never see each other's drives come and go. */
+  testDrivesDir?: string
   /** Read for ORCHARD_TEST_DRIVES (environment) and %SystemDrive% (Windows) */
   env?: NodeJS.ProcessEnv
 }
 
-export async function listDrives({ testDrives = 'environment', env = process.env }: ListDrivesOptions = {}): Promise<Drive[]> {
+export async function listDrives({ testDrives = 'environment', testDrivesDir, env = process.env }: ListDrivesOptions = {}): Promise<Drive[]> {
   const uses: DiskTable = linux ? readDiskUses() : new Map()
-  const entries = testDrives === 'root-file' ? await testDrivesFromRootFolder() : testDrivesFromEnv(env).map((device) => ({ device, origin: 'ORCHARD_TEST_DRIVES' }))
+  const entries = testDrives === 'root-file' ? await testDrivesFromRootFolder(testDrivesDir) : testDrivesFromEnv(env).map((device) => ({ device, origin: 'ORCHARD_TEST_DRIVES' }))
   // From root's own files a stale entry is skipped (never stops real cards); from the environment it is the caller's mistake.
   const tests = (await Promise.all(entries.map((entry) => testDrive(entry, uses).catch(skipOrThrow(testDrives))))).filter((test) => test !== null)
   const replaced = new Set(tests.flatMap((test) => [test.device, test.resolved]))
