@@ -192,3 +192,44 @@ export const CloudBuild = z.object({
   status: CloudBuildStatus.nullable(),
 })
 export type CloudBuild = z.infer<typeof CloudBuild>
+
+/**
+ * The official catalog: the OS list Raspberry Pi publishes for Imager
+ * (builder/src/catalog/README.md). The Pi models its device filter knows.
+ */
+export const CatalogDevice = z.enum(['pi5', 'pi4', 'pi3', 'zero2w', 'zero'])
+export type CatalogDevice = z.infer<typeof CatalogDevice>
+
+/** One image of the catalog, in Orchard's words (the list's own field names in the comments). */
+export const CatalogEntry = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** The folders (`subitems`) it sits in, outermost first; empty at the top level. */
+  group: z.array(z.string()),
+  url: z.string(),
+  /** `image_download_sha256` / `image_download_size`: the file downloaded (the recipe source's sha256). */
+  downloadSha256: z.string().nullable(),
+  downloadSize: z.number().nullable(),
+  /** `extract_sha256` / `extract_size`: the disk image after decompression. */
+  extractSha256: z.string().nullable(),
+  extractSize: z.number().nullable(),
+  /** `release_date`, YYYY-MM-DD as the list writes it. */
+  releaseDate: z.string().nullable(),
+  /** `devices`: Imager's hardware tags (`pi5-64bit`, `pi4-32bit`, …); empty when the entry names none. */
+  devices: z.array(z.string()),
+  /** `init_format`: how Imager customises it (`cloudinit-rpi`, `systemd`, …). */
+  initFormat: z.string().nullable(),
+  /** From the URL or the device tags; null when neither says. */
+  arch: ImageArch.nullable(),
+  /** `icon`: an absolute URL (resolved against the list's own URL). */
+  icon: z.string().nullable(),
+})
+export type CatalogEntry = z.infer<typeof CatalogEntry>
+
+/** Where a catalog listing came from: the network (fresh or confirmed by 304), the cache (offline), or the list shipped with Orchard. */
+export const CatalogOrigin = z.enum(['network', 'cache', 'shipped'])
+export type CatalogOrigin = z.infer<typeof CatalogOrigin>
+
+/** An entry of the list that was skipped because it does not fit the format (never fatal). */
+export const CatalogProblem = z.object({ path: z.string(), message: z.string() })
+export type CatalogProblem = z.infer<typeof CatalogProblem>

@@ -5,6 +5,7 @@ import { translateError } from './errors'
 import { appInfo, type RuntimeInfo } from './services/app-info'
 import { createBuildsService, type BuildsService } from './services/builds'
 import { createCardsService } from './services/cards'
+import { createCatalogService } from './services/catalog'
 import { createCloudService, type CloudService, type CloudServiceOptions } from './services/cloud'
 import { createDrivesService } from './services/drives'
 import { createFlashService } from './services/flash'
@@ -53,6 +54,7 @@ export function createCore(options: CoreOptions): Core {
   const records = createRecordsService(options.recordsFile)
   const settings = createSettingsService(options.dataDir)
   const cloud = createCloudService(bus, { settings: () => settings.get(), poll: options.cloudPoll })
+  const catalog = createCatalogService({ cache: options.cache })
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
@@ -95,6 +97,7 @@ export function createCore(options: CoreOptions): Core {
       'cloud.list': () => cloud.list(),
       'cloud.download': (input) => cloud.download(input),
       'cloud.cancel': (input) => cloud.cancel(input),
+      'catalog.list': (input) => catalog.list(input),
     },
     { translateError, ...options },
   )

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { ErrorShape } from '../errors'
 import { appEvents, appProcedures } from './app'
 import { buildEvents, buildProcedures } from './builds'
+import { catalogProcedures } from './catalog'
 import { cardProcedures } from './cards'
 import { cloudEvents, cloudProcedures } from './cloud'
 import { deviceProcedures } from './devices'
@@ -19,6 +20,7 @@ import { settingsProcedures } from './settings'
 export * from './app'
 export * from './builds'
 export * from './cards'
+export * from './catalog'
 export * from './cloud'
 export * from './desktop'
 export * from './devices'
@@ -37,6 +39,7 @@ export const procedures = {
   ...fileProcedures,
   ...settingsProcedures,
   ...cloudProcedures,
+  ...catalogProcedures,
 }
 
 export const events = {
