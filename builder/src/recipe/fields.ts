@@ -17,7 +17,12 @@ export const SshKey = z.string().trim().refine((key) => SSH_KEY.test(key) && val
 /** The base64 blob of an OpenSSH key starts with its own type name, length-prefixed. */
 function validKeyBlob(key: string): boolean {
   const [type, blob] = key.split(' ')
-  const bytes = Uint8Array.from(atob(blob ?? ''), (c) => c.charCodeAt(0))
+  let bytes: Uint8Array
+  try {
+    bytes = Uint8Array.from(atob(blob ?? ''), (c) => c.charCodeAt(0))
+  } catch {
+    return false // a length no base64 encoder writes (a key cut short): atob throws
+  }
   if (bytes.length < 4 + (type?.length ?? 0)) return false
   const length = (bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!
   return length === type!.length && new TextDecoder().decode(bytes.slice(4, 4 + length)) === type
