@@ -58,6 +58,12 @@ describe('recipes.*', () => {
     expect(loaded.yaml).toBe(text)
     expect(loaded.validation.problems).toEqual([{ path: 'source.path', message: `file not found: ${path.join(dir, 'x.img')}` }])
   })
+
+  it('saves into a folder that does not exist yet (the output folder before the first build), making it', async () => {
+    const file = path.join(dir, 'not-yet', 'images', 'quick-flash.yml')
+    expect(await client.call('recipes.save', { path: file, yaml: yaml('x.img', 'a'.repeat(64)) })).toEqual({ path: file })
+    expect(existsSync(file)).toBe(true)
+  })
 })
 
 /** Collects the events of one build until it finishes. */

@@ -1,5 +1,5 @@
 /** Recipes as the app sees them: YAML text in and out, validated by the builder's schema. */
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { writeFileAtomic } from '../../../builder/src/util/temp'
 import path from 'node:path'
 import { BuildError } from '../../../builder/src/util/errors'
@@ -37,9 +37,12 @@ export async function saveRecipeFile(file: string, yaml: string): Promise<Output
   if (!validation.valid) {
     throw new OrchardError('INVALID_RECIPE', `Not saved: the recipe is invalid (${validation.problems.length} problems)`, { problems: validation.problems })
   }
-  await writeFileAtomic(full, yaml).catch((error: NodeJS.ErrnoException) => {
-    throw new OrchardError('UNWRITABLE', `Cannot write ${full}: ${error.code ?? error.message}`)
-  })
+  // The folder may not exist yet (the Quick flash screen keeps its recipe in the output folder, made by the first build).
+  await mkdir(path.dirname(full), { recursive: true })
+    .then(() => writeFileAtomic(full, yaml))
+    .catch((error: NodeJS.ErrnoException) => {
+      throw new OrchardError('UNWRITABLE', `Cannot write ${full}: ${error.code ?? error.message}`)
+    })
   return { path: full }
 }
 
