@@ -38,6 +38,7 @@ export const BuildErrorCode = z.enum([
   'UNWRITABLE', // an output cannot be written where asked
   'DOWNLOAD_FAILED', // a source could not be fetched
   'STEP_FAILED', // an ARM build step (apt, a shell step) exited non-zero (detail: step, exitCode)
+  'BOOT_PARTITION_FULL', // what a full build left under the boot mount does not fit on the FAT boot partition (detail: partitionBytes, freeBytes, grew)
   'UNAVAILABLE', // a part the work needs is missing or unreachable (binfmt, root, Docker, a bridge connection)
   'UNSAFE_TARGET', // a flash destination refused before writing (system drive, too small, read-only, …)
   'CLOUD_AUTH', // no AWS credentials, or they were refused or expired (detail.reason: missing | expired | invalid)

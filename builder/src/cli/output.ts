@@ -29,6 +29,7 @@ const EXIT_BY_CODE: Record<BuildErrorCode, number> = {
   UNWRITABLE: EXIT.unwritable,
   UNSAFE_TARGET: EXIT.refused,
   STEP_FAILED: EXIT.failed,
+  BOOT_PARTITION_FULL: EXIT.failed,
   UNAVAILABLE: EXIT.failed,
   CLOUD_AUTH: EXIT.cloud,
   CLOUD_ACCESS_DENIED: EXIT.cloud,

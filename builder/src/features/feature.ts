@@ -29,6 +29,8 @@ export interface SecretField {
 export interface ArmNeeds {
   /** The recipe field that asks for it, named in "needs a full build" errors. */
   field: string
+  /** Upgrade every installed package (`apt-get full-upgrade`) before any is installed. */
+  upgrade?: boolean
   /** Debian packages to install (one apt-get for all features). */
   packages?: string[]
   /** Shell steps run as root inside the image, after the packages. */

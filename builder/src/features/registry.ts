@@ -16,10 +16,11 @@ import { shellSteps } from './shell-steps'
 import { ssh } from './ssh'
 import { startupScripts } from './startup-scripts'
 import { staticNetwork } from './static-network'
+import { upgrade } from './upgrade'
 import { users } from './users'
 import { wifi } from './wifi'
 
-export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, interfaces, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
+export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, interfaces, upgrade, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
 
 type AnyFeature = (typeof FEATURES)[number]
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never

@@ -9,6 +9,8 @@ import path from 'node:path'
 import { chrootUnavailableReason } from '../steps/chroot-executor'
 import { stepPlan } from '../steps/plan'
 import { runSteps } from '../steps/run-steps'
+import { readBootTree } from '../steps/boot-tree'
+import { writeBootChanges } from '../steps/boot-writeback'
 import { repackImage } from '../assemble/repack'
 import { buildInfoSource, type BuildInfo } from '../customize/buildinfo'
 import { buildTime } from '../customize/build-time'
@@ -172,7 +174,11 @@ function chooseMode(recipe: LoadedRecipe['recipe'], requested: BuildMode): Resol
   return recipe.dockerfile || chrootUnavailableReason(recipe.arch) ? 'docker' : 'chroot'
 }
 
-/** The root fs out of the image, the ARM steps run on it, and an image made from the result. */
+/**
+ * The root fs out of the image, the ARM steps run on it with the boot partition's files at
+ * its boot mount, an image made from the result, and what the steps changed at the boot
+ * mount written back to that image's boot partition.
+ */
 async function runArmWork(
   executor: 'chroot' | 'docker',
   recipe: SealedRecipe,
@@ -186,12 +192,18 @@ async function runArmWork(
   await mkdir(rootDir)
   const onStep = (name: string) => report({ phase: 'steps', message: name })
   const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
-  const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
+  const { rootPartition, time } = await withImage(source.image, 'read', async (image) => ({ rootPartition: image.root, time: (await buildTime(image.disk, image.root)).time }))
   const dockerfile = recipe.dockerfile ? await recipeFilePath(recipe, baseDir, recipe.dockerfile, 'dockerfile') : undefined
-  await runSteps({ executor, source, rootPartition, arch: recipe.arch, plan: stepPlan(recipe), dockerfile, rootDir, onStep, onLine, signal })
+  onStep('reading the boot partition')
+  const boot = await readBootTree(source.image, path.join(workDir, 'boot-before'))
+  const bootAfter = await runSteps({ executor, source, rootPartition, boot, bootAfter: path.join(workDir, 'boot-after'), arch: recipe.arch, plan: stepPlan(recipe), dockerfile, rootDir, onStep, onLine, signal })
   onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')
   await repackImage(source.image, rootDir, repacked)
+  const changes = await writeBootChanges(repacked, boot, bootAfter, time)
+  const count = (what: string, list: string[]) => (list.length ? [`${list.length} ${what}`] : [])
+  const said = [...count('added', changes.added), ...count('changed', changes.changed), ...count('removed', changes.removed)]
+  onStep(`boot partition (${boot.mount}): ${said.join(', ') || 'unchanged'}`)
   return repacked
 }
 

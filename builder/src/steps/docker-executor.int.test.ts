@@ -15,13 +15,14 @@ import { loadRecipe } from '../recipe/load'
 import { debugfs, extractPartition, sha256sum } from '../testing/disk-tools'
 import { registryUnavailableReason, startRegistry, type TestRegistry } from '../testing/registry'
 import { dockerUnavailableReason } from '../util/docker-daemon'
+import { sourceImageReference } from './docker-executor'
 
 const skip = fixtureUnavailableReason('arm64') ?? (await dockerUnavailableReason())
 if (skip) console.log(`[docker-build] skipped: ${skip}`)
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' })
 const strayContainers = () => docker('ps', '-aq', '--filter', 'label=io.orchard.build').stdout.trim()
 // Every step's image descends from the source image: none may outlive a build.
-const sourceImage = (fixture: string) => `orchard-source:${sha256sum(fixture).slice(0, 32)}`
+const sourceImage = (fixture: string) => sourceImageReference(sha256sum(fixture))
 const descendants = (fixture: string) => {
   const source = docker('image', 'inspect', '--format', '{{.Id}}', sourceImage(fixture)).stdout.trim()
   const all = docker('images', '-aq', '--no-trunc').stdout.split('\n').filter(Boolean)

@@ -1,6 +1,7 @@
 /**
  * The docker executor (the seeds' flow, through the Docker API): the source root fs →
- * `docker import` (once per source, kept as `orchard-source:<sha256>`) → `docker build`
+ * `docker import` (once per source, kept as `orchard-source:<sha256>-boot`, the boot
+ * partition's files at the release's boot mount as on the device) → `docker build`
  * of the generated Dockerfile (the recipe's plan, then the user's Dockerfile) → export
  * into a folder, from which assemble/ makes the new root fs. Tars stream straight between
  * fuse2fs, the daemon and tar: no intermediate archive on disk. Nothing is left behind:
@@ -8,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, readdir, readFile, readlink, rm } from 'node:fs/promises'
+import { chmod, chown, lstat, readdir, readFile, readlink, rm, utimes } from 'node:fs/promises'
 import path from 'node:path'
 import type Docker from 'dockerode'
 import ignore from '@balena/dockerignore'
@@ -19,6 +20,7 @@ import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from '../util/docker-daemon'
 import { LastLines, LineSplitter, splitLines } from '../util/lines'
 import { CommandError, startCommand } from '../util/process'
+import { bootFolder, type BootTree } from './boot-tree'
 import { generateDockerfile, STEP_MARKER } from './dockerfile'
 import type { StepPlan } from './plan'
 
@@ -34,6 +36,8 @@ export interface DockerRunOptions {
   source: string
   sourceSha256: string
   rootPartition: Partition
+  /** The source's boot files (boot-tree.ts), imported with its root fs. */
+  boot: BootTree
   plan: StepPlan
   /** The recipe's own Dockerfile; its folder is the build context. */
   dockerfile?: string
@@ -76,14 +80,27 @@ export async function runInDocker(options: DockerRunOptions): Promise<void> {
   }
 }
 
-/** The source's root fs as an image, imported once per source SHA256. */
-async function importSource(docker: Docker, { source, sourceSha256, rootPartition, signal }: DockerRunOptions): Promise<string> {
-  const reference = `orchard-source:${sourceSha256.slice(0, 32)}`
+/** The image `importSource` makes of a source: one per source SHA256. */
+export const sourceImageReference = (sourceSha256: string): string => `orchard-source:${sourceSha256.slice(0, 32)}-boot`
+
+/** The source's root fs, with its boot files at the boot mount, as an image, imported once per source SHA256. */
+async function importSource(docker: Docker, { source, sourceSha256, rootPartition, boot, signal }: DockerRunOptions): Promise<string> {
+  const reference = sourceImageReference(sourceSha256)
   if (await docker.getImage(reference).inspect().then(() => true, () => false)) return reference
   await withRootMounted(source, rootPartition, async (mountPoint) => {
     const absent: string[] = []
     for (const entry of INIT_LAYER_PATHS) if (!(await lstat(path.join(mountPoint, entry)).then(() => true, () => false))) absent.push(entry)
-    const tar = startCommand('tar', [...TAR_FLAGS, '-C', mountPoint, '-cf', '-', '.'], { stdout: 'pipe', label: 'tar (reading the root filesystem)' })
+    // The boot folder follows the root's (empty) mount point in the stream and fills it; it
+    // takes the mount point's owner, mode and times so the directory entry repeats them.
+    const mount = `.${boot.mount}`
+    const bootMount = bootFolder(boot.dir, boot.mount)
+    const rootMount = await lstat(path.join(mountPoint, mount)).catch(() => null)
+    if (rootMount?.isDirectory()) {
+      await chown(bootMount, rootMount.uid, rootMount.gid)
+      await chmod(bootMount, rootMount.mode & 0o7777)
+      await utimes(bootMount, rootMount.atime, rootMount.mtime)
+    }
+    const tar = startCommand('tar', [...TAR_FLAGS, '-cf', '-', '-C', mountPoint, '.', '-C', boot.dir, mount], { stdout: 'pipe', label: 'tar (reading the root filesystem)' })
     const [repo, tag] = reference.split(':')
     const stream = await docker.importImage(tar.stdout!, {
       repo,

@@ -2,6 +2,7 @@
  * The same recipe through both executors (docker and chroot): apt packages and a shell
  * step really run as ARM code; each output image is judged with dpkg in an ARM chroot of
  * its own root fs, fsck, sfdisk and mtools; both must install the same packages and files.
+ * A step edits the boot partition's files at the boot mount: the FAT gets the edits back.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -14,7 +15,7 @@ import { buildImage, type BuildResult } from '../pipeline/build'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { withImage } from '../image/open'
 import { loadRecipe } from '../recipe/load'
-import { debugfs, e2fsck, extractPartition, fsckFat, mtype, sfdiskTable, sha256sum } from '../testing/disk-tools'
+import { debugfs, e2fsck, extractPartition, fsckFat, mls, mtype, sfdiskTable, sha256sum } from '../testing/disk-tools'
 import { chrootUnavailableReason } from './chroot-executor'
 import { dockerUnavailableReason } from '../util/docker-daemon'
 
@@ -25,7 +26,17 @@ const EXECUTORS = [
 ]
 for (const { mode, skip } of EXECUTORS) if (skip) console.log(`[executors] ${mode} skipped: ${skip}`)
 
-const RECIPE = 'packages: [cowsay]\nsteps:\n  - { name: mark the build, run: "uname -m > /etc/orchard-step" }\nsystem: { hostname: moo }\n'
+// The boot step fails unless the boot partition's files are at the boot mount while it runs.
+const BOOT_STEP = [
+  'B=/boot/firmware',
+  'grep -q PARTUUID $B/cmdline.txt',
+  'echo dtoverlay=orchard-proof >> $B/config.txt',
+  "sed -i 's/$/ orchard.proof=1/' $B/cmdline.txt",
+  'rm $B/issue.txt',
+  'mkdir -p "$B/overlays/a folder with a long name"',
+  'echo proof > "$B/overlays/a folder with a long name/orchard proof overlay.dtbo"',
+]
+const RECIPE = `packages: [cowsay]\nsteps:\n  - { name: mark the build, run: "uname -m > /etc/orchard-step" }\n  - name: edit the boot partition\n    run: |\n${BOOT_STEP.map((line) => `      ${line}\n`).join('')}system: { hostname: moo }\n`
 
 describe('one recipe, two executors', () => {
   let dir: string
@@ -68,6 +79,8 @@ describe('one recipe, two executors', () => {
       expect(existsSync(path.join(root, 'etc/resolv.conf'))).toBe(false)
       expect(existsSync(path.join(root, '.dockerenv'))).toBe(false)
       expect(await readdir(path.join(root, 'var/lib/apt/lists'))).toEqual([])
+      // The boot files went back to the FAT: the root fs keeps an empty mount point.
+      expect(await readdir(path.join(root, 'boot/firmware'))).toEqual([])
     })
 
     it.skipIf(skip)('repacked the root fs clean and sized to content, PARTUUIDs consistent', () => {
@@ -87,12 +100,17 @@ describe('one recipe, two executors', () => {
       expect(mtype(boot, '/cmdline.txt')).toContain(`root=PARTUUID=${id}-02`)
       expect(debugfs(rootFs, 'cat /etc/fstab')).toContain(`PARTUUID=${id}-01`)
       expect(debugfs(rootFs, 'stat /usr/local/lib/orchard/startup-runner')).toMatch(/Mode:\s+0755/)
+      // What the step did at the boot mount is on the FAT: changed, removed, new with long names.
+      expect(mtype(boot, '/config.txt')).toContain('dtoverlay=orchard-proof\n')
+      expect(mtype(boot, '/cmdline.txt')).toMatch(/ orchard\.proof=1( |\n|$)/)
+      expect(mls(boot, '/')).not.toContain('issue.txt')
+      expect(mtype(boot, '/overlays/a folder with a long name/orchard proof overlay.dtbo')).toBe('proof\n')
       expect(JSON.parse(mtype(boot, '/buildinfo/buildinfo.json'))).toMatchObject({ mode, customizations: expect.arrayContaining(['packages cowsay', 'step "mark the build"']) })
     })
 
     it.skipIf(skip)('reported each step by name and left nothing behind', async () => {
       const { lines } = built.get(mode)!
-      expect(lines).toEqual(expect.arrayContaining(['steps: apt-get update', 'steps: install cowsay', 'steps: mark the build', 'steps: clean apt caches']))
+      expect(lines).toEqual(expect.arrayContaining(['steps: apt-get update', 'steps: install cowsay', 'steps: mark the build', 'steps: edit the boot partition', 'steps: clean apt caches', 'steps: boot partition (/boot/firmware): 2 added, 2 changed, 1 removed']))
       expect(lines.some((line) => line.startsWith('steps: Setting up cowsay'))).toBe(true) // apt's own output streamed
       expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(dir)
       expect((await readdir(path.join(dir, 'cache'))).filter((name) => name.startsWith('full-build-'))).toEqual([])

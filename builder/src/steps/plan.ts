@@ -38,18 +38,28 @@ const FINISH = [
 // under emulation (16.8 s → 6.7 s for bookworm main); no setting is left in the image.
 const APT_UPDATE = 'apt-get update -o Acquire::Languages=none -o Acquire::CompressionTypes::Order::=gz'
 
-/** Every feature's ARM work: one apt-get for all their packages, then their steps in registry order. */
+// A full upgrade without questions: an interrupted earlier dpkg run is finished first, and a
+// config file the image changed keeps the image's version (--force-confold; untouched ones
+// take the package's, --force-confdef). The boot partition's files are at the boot mount
+// (boot-tree.ts), so kernel and firmware packages update them there and the build writes
+// them back to the FAT: the boot partition matches the packages installed.
+const FULL_UPGRADE = [
+  'dpkg --configure -a',
+  'apt-get full-upgrade -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold',
+].join('\n')
+
+/** Every feature's ARM work: a full upgrade when asked, one apt-get for all their packages, then their steps in registry order. */
 export function stepPlan(recipe: SealedRecipe): StepPlan {
   const needs = features.flatMap((feature) => feature.arm?.(recipe) ?? [])
   const packages = needs.flatMap((need) => need.packages ?? [])
+  const upgrade = needs.some((need) => need.upgrade)
   const plan: BuildStep[] = []
-  if (packages.length) {
-    plan.push({ name: 'apt-get update', script: APT_UPDATE })
-    plan.push({ name: `install ${packages.join(' ')}`, script: `apt-get install -y --no-install-recommends ${packages.map(quote).join(' ')}` })
-  }
+  if (packages.length || upgrade) plan.push({ name: 'apt-get update', script: APT_UPDATE })
+  if (upgrade) plan.push({ name: 'apt-get full-upgrade', script: FULL_UPGRADE })
+  if (packages.length) plan.push({ name: `install ${packages.join(' ')}`, script: `apt-get install -y --no-install-recommends ${packages.map(quote).join(' ')}` })
   plan.push(...needs.flatMap((need) => need.steps ?? []))
   // Package lists and downloaded .debs are caches: they only make the image bigger.
-  if (packages.length) plan.push({ name: 'clean apt caches', script: 'apt-get clean && rm -rf /var/lib/apt/lists/*' })
+  if (packages.length || upgrade) plan.push({ name: 'clean apt caches', script: 'apt-get clean && rm -rf /var/lib/apt/lists/*' })
   return { prepare: { name: 'prepare the build', script: PREPARE }, steps: plan, finish: { name: 'finish the build', script: FINISH } }
 }
 

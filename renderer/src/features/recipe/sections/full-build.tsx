@@ -1,6 +1,8 @@
-/** The customisations that run ARM code in the image: Docker Engine, packages, shell steps, a Dockerfile. */
+/** The customisations that run ARM code in the image: upgrade, Docker Engine, packages, shell steps, a Dockerfile. */
 import { CheckboxField, ListField, TextAreaField, TextField } from '../form'
 import { ItemList } from '../ItemList'
+
+export const UpgradeFields = () => <CheckboxField path="upgrade" label="Upgrade every installed package (apt-get full-upgrade)" />
 
 export const DockerEngineFields = () => <CheckboxField path="docker" label="Install Docker" />
 

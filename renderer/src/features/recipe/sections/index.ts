@@ -7,7 +7,7 @@ import type { ComponentType } from 'react'
 import { SshFields, UsersFields } from './access'
 import { FilesFields, StartupScriptsFields } from './files'
 import { InterfacesFields } from './interfaces'
-import { DockerEngineFields, DockerfileFields, PackagesFields, ShellStepsFields } from './full-build'
+import { DockerEngineFields, DockerfileFields, PackagesFields, ShellStepsFields, UpgradeFields } from './full-build'
 import { StaticNetworkFields, WifiFields } from './network'
 import { HostnameFields, LocaleFields } from './system'
 
@@ -22,6 +22,7 @@ export const FEATURE_SECTIONS: readonly { id: string; title: string; fullBuild: 
   { id: 'static-network', title: 'Static addresses', fullBuild: false, Fields: StaticNetworkFields },
   { id: 'locale', title: 'Time zone, locale and keyboard', fullBuild: false, Fields: LocaleFields },
   { id: 'interfaces', title: 'Raspberry Pi interfaces', fullBuild: false, Fields: InterfacesFields },
+  { id: 'upgrade', title: 'Upgrade packages', fullBuild: true, Fields: UpgradeFields },
   { id: 'docker-engine', title: 'Docker Engine', fullBuild: true, Fields: DockerEngineFields },
   { id: 'packages', title: 'Packages', fullBuild: true, Fields: PackagesFields },
   { id: 'shell-steps', title: 'Shell steps', fullBuild: true, Fields: ShellStepsFields },
