@@ -6,21 +6,23 @@ import { fileDestinationProblem, inspectDestination, refusal } from '../flash/sa
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
-import { createReporter, EXIT, exitCodeFor } from './output'
+import { createReporter, EXIT, exitCodeFor, type Reporter } from './output'
 
 export function registerFlashCommand(program: Command): void {
   program
     .command('flash')
     .description('Flash an image to many cards (block devices) and/or image files at once, verified; each gets its device\'s files')
-    .argument('<image>', '.img, .img.xz, .img.gz or .zip')
+    .argument('[image]', '.img, .img.xz, .img.gz or .zip (or --catalog)')
     .requiredOption('--to <destination...>', 'block devices (/dev/sdX) or image files to create; repeat or list several')
     .option('--recipe <recipe.yml>', 'customise on the way: the recipe\'s quick customisation is laid over the image as it is written (the image itself never changes); a recipe that needs ARM code is refused')
     .option('--devices <csv>', 'devices.csv: a hostname column and any variables; row n goes to the n-th destination')
+    .option('--catalog <name-or-url>', 'flash an image of the official catalog (orchard catalog): downloaded into the cache, its download and image SHA256 checked')
     .option('--no-verify', 'skip reading every card back')
     .option('--json', 'print JSON lines on stdout')
-    .action(async (image: string, options: { to: string[]; recipe?: string; devices?: string; verify: boolean; json?: boolean }) => {
+    .action(async (given: string | undefined, options: { to: string[]; recipe?: string; devices?: string; catalog?: string; verify: boolean; json?: boolean }) => {
       const reporter = createReporter(Boolean(options.json))
       try {
+        if (Boolean(given) === Boolean(options.catalog)) throw new BuildError('INVALID_INPUT', 'Give the image to flash, or --catalog <name-or-url>: exactly one of them')
         // Loaded here, not at the top: etcher-sdk brings native modules (drivelist, usb, …), and
         // every other command (the builder container runs only `build`) must start without them.
         const { flashImage } = await import('../flash/write')
@@ -28,6 +30,7 @@ export function registerFlashCommand(program: Command): void {
         const recipe = options.recipe ? await loadFlashRecipe(options.recipe) : undefined
         const targets = await resolveTargets(options.to)
         const devices = options.devices ? await devicesFor(options.devices, targets.length, reporter.line) : undefined
+        const image = given ?? (await catalogImage(options.catalog!, reporter))
         const records = await flashImage({
           image,
           targets,
@@ -44,6 +47,20 @@ export function registerFlashCommand(program: Command): void {
         process.exitCode = exitCodeFor(error)
       }
     })
+}
+
+/** The catalog entry's image, verified (download and image SHA256) and decompressed into the cache. */
+async function catalogImage(wanted: string, reporter: Reporter): Promise<string> {
+  const { loadCatalog } = await import('../catalog/fetch-list')
+  const { catalogSource, findEntry } = await import('../catalog/source')
+  const { resolveSource } = await import('../source/resolve')
+  const catalog = await loadCatalog()
+  if (catalog.warning) reporter.line(`warning: ${catalog.warning}`)
+  const source = catalogSource(findEntry(catalog.entries, wanted))
+  const resolved = await resolveSource(source, process.cwd(), {
+    onProgress: ({ phase, bytes, total }) => reporter.progress(phase, phase, total ? bytes / total : undefined, bytes, total ?? undefined),
+  })
+  return resolved.image
 }
 
 /**

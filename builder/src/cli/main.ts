@@ -9,6 +9,7 @@ import { registerFlashCommand } from './flash-command'
 import { BUILDER_VERSION } from '../util/version'
 import { registerBuildCommand } from './build-command'
 import { registerCardCommand } from './card-command'
+import { registerCatalogCommand } from './catalog-command'
 import { registerCloudCommand } from './cloud-command'
 import { registerDemoCommand } from './demo-command'
 import { registerDiffCommand } from './diff-command'
@@ -26,6 +27,7 @@ registerBuildCommand(program)
 registerInspectCommand(program)
 registerDiffCommand(program)
 registerRecipeCommand(program)
+registerCatalogCommand(program)
 registerFixtureCommand(program)
 registerFlashCommand(program)
 registerCardCommand(program)

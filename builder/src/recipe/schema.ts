@@ -18,6 +18,8 @@ const BASE = {
       url: z.string().regex(/^(https?|s3):\/\/\S+$/, 'must be an http(s):// or s3:// URL').optional(),
       path: RecipePath.optional(),
       sha256: SHA256,
+      /** SHA256 of the disk image inside a compressed source (the catalog's extract_sha256): checked as it is decompressed. */
+      extractSha256: SHA256.optional(),
       signatureUrl: z.string().url().optional(),
     })
     .strict()

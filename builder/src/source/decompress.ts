@@ -3,6 +3,7 @@
  * magic bytes rather than its name. Uses multithreaded `xz` when installed, with a
  * JavaScript fallback everywhere; output goes to a temp file renamed into place.
  */
+import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
@@ -34,22 +35,34 @@ export async function sniffFormat(file: string): Promise<SourceFormat> {
 
 /**
  * Decompresses `source` to `target` (via a temp file); `target` exists only if it all worked.
- * `onData` sees every decompressed chunk in order (to hash the image on the way).
+ * `onData` sees every decompressed chunk in order (to hash the image on the way). With
+ * `expectedSha256` (the catalog's `extract_sha256`) the image is hashed on the way and a
+ * mismatch is CHECKSUM_MISMATCH before anything is renamed into place.
  */
 export async function decompress(
   source: string,
   format: Exclude<SourceFormat, 'img' | 'unknown'>,
   target: string,
   onData?: (chunk: Buffer) => void,
+  expectedSha256?: string,
 ): Promise<void> {
   // Beside the target (renamed into place); what a killed run left there goes first.
   await removeStaleTemps(path.dirname(target), '.decompress-', { suffix: '.partial' })
   const partial = path.join(path.dirname(target), tempName('.decompress-', '.partial'))
-  const tap = () => new Transform({ transform: (chunk: Buffer, _e, done) => (onData?.(chunk), done(null, chunk)) })
+  const hash = expectedSha256 ? createHash('sha256') : null
+  const see = onData || hash ? (chunk: Buffer) => (hash?.update(chunk), onData?.(chunk)) : undefined
+  const tap = () => new Transform({ transform: (chunk: Buffer, _e, done) => (see?.(chunk), done(null, chunk)) })
   try {
-    if (format === 'xz') await unxz(source, partial, onData && tap)
+    if (format === 'xz') await unxz(source, partial, see && tap)
     else if (format === 'gz') await pipeline(createReadStream(source), createGunzip(), tap(), createWriteStream(partial))
     else await unzipImage(source, partial, tap)
+    const actual = hash?.digest('hex')
+    if (expectedSha256 && actual !== expectedSha256.toLowerCase()) {
+      throw new BuildError('CHECKSUM_MISMATCH', `SHA256 mismatch for the image inside ${source}: expected ${expectedSha256.toLowerCase()}, got ${actual}`, {
+        expected: expectedSha256.toLowerCase(),
+        actual,
+      })
+    }
     await rename(partial, target)
   } catch (error) {
     await rm(partial, { force: true })

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises'
 import { BuildError } from '../util/errors'
 import { sha256File } from '../util/hash'
 import { cacheDir } from '../util/paths'
-import { removeStaleTemps, tempName } from '../util/temp'
+import { removeStaleTemps, tempName, writeFileAtomic } from '../util/temp'
 import type { Recipe } from '../recipe/schema'
 import { decompress, sniffFormat } from './decompress'
 
@@ -43,7 +43,8 @@ export async function resolveSource(source: Recipe['source'], baseDir: string, o
   const verified = source.url
     ? await fetchVerified(source.url, expected, cache, options)
     : await verifyLocal(origin, expected, cache, options)
-  return { image: await rawImage(verified, expected, cache, options), sha256: expected, origin }
+  const image = await rawImage(verified, expected, source.extractSha256?.toLowerCase(), cache, options)
+  return { image, sha256: expected, origin }
 }
 
 function mismatch(what: string, expected: string, actual: string): BuildError {
@@ -157,21 +158,52 @@ async function s3Body(url: string): Promise<{ body: Readable; total: number | nu
 
 // --- a raw image from whatever the verified source is ---
 
-async function rawImage(verified: string, sha256: string, cache: string, options: ResolveOptions): Promise<string> {
+/**
+ * `extractSha256` (the catalog's `extract_sha256`) is checked as the image is decompressed;
+ * a cached image is checked once against it and the verdict kept beside it
+ * (`<sha256>.img.sha256`), so the check costs one read per image, not per build.
+ */
+async function rawImage(verified: string, sha256: string, extractSha256: string | undefined, cache: string, options: ResolveOptions): Promise<string> {
   const format = await sniffFormat(verified)
-  if (format === 'img') return verified
+  if (format === 'img') {
+    if (extractSha256 && extractSha256 !== sha256) throw mismatch(`the image ${verified} (not compressed, so its SHA256 is the source's)`, extractSha256, sha256)
+    return verified
+  }
   if (format === 'unknown') {
     throw new BuildError('INVALID_SOURCE', `${verified} is neither a disk image nor a .xz, .gz or .zip archive of one`)
   }
   const images = path.join(cache, 'images')
   const target = path.join(images, `${sha256}.img`)
-  if (await stat(target).then((s) => s.isFile(), () => false)) return target
+  if (await stat(target).then((s) => s.isFile(), () => false)) {
+    if (extractSha256) await checkCachedImage(target, extractSha256, options)
+    return target
+  }
   await mkdir(images, { recursive: true })
   options.onProgress?.({ phase: 'decompress', bytes: 0, total: null })
-  await decompress(verified, format, target)
+  await decompress(verified, format, target, undefined, extractSha256)
+  if (extractSha256) await writeFileAtomic(`${target}.sha256`, extractSha256)
   if ((await sniffFormat(target)) !== 'img') {
     await rm(target, { force: true })
     throw new BuildError('INVALID_SOURCE', `${verified} decompresses to something that is not a disk image (no partition table)`)
   }
   return target
+}
+
+async function checkCachedImage(image: string, expected: string, options: ResolveOptions): Promise<void> {
+  const known = await readFile(`${image}.sha256`, 'utf8').catch(() => null)
+  if (known === expected) return
+  let actual = known
+  if (actual === null) {
+    const total = (await stat(image)).size
+    let bytes = 0
+    actual = await sha256File(image, {
+      signal: options.signal,
+      onBytes: (n) => {
+        bytes += n
+        options.onProgress?.({ phase: 'verify', bytes, total })
+      },
+    })
+    await writeFileAtomic(`${image}.sha256`, actual)
+  }
+  if (actual !== expected) throw mismatch(`the image inside the source (${image})`, expected, actual)
 }

@@ -24,7 +24,8 @@ export interface OsListServer {
 
 export const etagOf = (body: Buffer | string) => `"${createHash('sha256').update(body).digest('hex')}"`
 
-export async function startOsListServer(): Promise<OsListServer> {
+/** `port`: listen there (to come back on the same origin after close()); any free port by default. */
+export async function startOsListServer(port = 0): Promise<OsListServer> {
   const files = new Map<string, Served>()
   const requests: OsListServer['requests'] = []
   const server = http.createServer((request, response) => {
@@ -41,7 +42,7 @@ export async function startOsListServer(): Promise<OsListServer> {
     if (ifNoneMatch === etag) return answer(304, { etag })
     answer(200, { etag, 'content-type': served.type ?? 'application/json', 'content-length': Buffer.byteLength(served.body) }, served.body)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
     origin,
