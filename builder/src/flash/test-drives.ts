@@ -58,8 +58,9 @@ export async function testDrivesFromRootFolder(dir = TEST_DRIVES_DIR, warn: Warn
   // A dot file is one being written (renamed into place when complete).
   for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
     const file = path.join(dir, name)
-    const text = await readRootOwnedFile(file).catch((error: Error) => {
-      warn(`ignoring the test-drive file ${file}: ${error.message}`)
+    const text = await readRootOwnedFile(file).catch((error: Error & { gone?: boolean }) => {
+      // Removed since the folder was listed (a test's card pulled): nothing to say.
+      if (!error.gone) warn(`ignoring the test-drive file ${file}: ${error.message}`)
       return ''
     })
     for (const line of splitLines(text).map((l) => l.trim())) {
@@ -83,7 +84,7 @@ async function untrustedFolder(dir: string): Promise<string | null> {
 /** Opened without following a link and without waiting on a FIFO, then judged by what was opened. */
 async function readRootOwnedFile(file: string): Promise<string> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(error.code === 'ELOOP' ? 'it is a symbolic link' : `cannot open it (${error.code ?? error.message})`)
+    throw Object.assign(new Error(error.code === 'ELOOP' ? 'it is a symbolic link' : `cannot open it (${error.code ?? error.message})`), { gone: error.code === 'ENOENT' })
   })
   try {
     const stats = await handle.stat()

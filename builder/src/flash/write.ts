@@ -291,7 +291,7 @@ async function discardFreeFatClusters(disk: Disk): Promise<void> {
   }
 }
 
-function deviceFilesOf(device: FlashDevice) {
+export function deviceFilesOf(device: FlashDevice) {
   const { hostname, variables, files = {} } = device
   const extras: DeviceExtras = {
     runOnce: utf8(files.runOnce),

@@ -1,0 +1,204 @@
+/**
+ * Factory mode for real: 5 devices over 2 card readers (loop devices) throttled to SD-card-like
+ * uneven speeds, cards inserted and swapped while it runs, and one card pulled mid-write. Every
+ * device ends on a verified card with its own device files, the pulled one re-queued and done
+ * later, every card's record in the running record file, no device flashed twice (a restart
+ * with the same state file flashes nothing).
+ */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCardReaders, type CardReader, type CardReaders } from '../../testing/card-reader'
+import { makeDisk, sfdiskTable } from '../../testing/disk-tools'
+import { loopUnavailableReason } from '../../testing/loop'
+import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../testing/throttle'
+import { readRecords } from '../records'
+import type { FlashDevice } from '../write'
+import { Factory, type FactoryEvent, type FactoryOptions } from './factory'
+
+const skip = loopUnavailableReason() ?? throttleUnavailableReason()
+if (skip) console.log(`[factory.int] skipped: ${skip}`)
+
+const MB = 1_000_000
+
+describe.skipIf(skip)('factory mode', () => {
+  let dir: string
+  let image: string
+  let cards: CardReaders
+  let throttle: ThrottleGroup
+  const devices: FlashDevice[] = ['001', '002', '003', '004', '005'].map((n) => ({ hostname: `sensor-${n}`, variables: { HOSTNAME: `sensor-${n}`, SITE: `bay-${n}` } }))
+
+  /** What a card holds: its device.env, read from the card itself with mtools. */
+  const deviceEnvOn = (disk: string) => {
+    // mtools cannot take a loop device's geometry: the boot partition is copied out first (past the page cache).
+    const { start, size } = sfdiskTable(disk).partitions[0]!
+    const fat = path.join(dir, 'card.fat')
+    execFileSync('dd', [`if=${disk}`, `of=${fat}`, 'bs=512', `skip=${start}`, `count=${size}`, 'iflag=direct', 'status=none'])
+    return execFileSync('mtype', ['-i', fat, '::/startup-scripts/device.env'], { encoding: 'utf8' })
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-factory-'))
+    const content = path.join(dir, 'root')
+    await mkdir(content)
+    await writeFile(path.join(content, 'payload'), randomBytes(4 << 20))
+    image = makeDisk(path.join(dir, 'base.img'), [{ type: 'c', filesystem: 'fat', mib: 40 }, { type: '83', filesystem: 'ext4', mib: 16, content }])
+    cards = createCardReaders(dir, 2, 64 << 20)
+    throttle = createThrottleGroup()
+    throttle.join() // this process writes the cards: held to each reader's rate
+    // Uneven cards: a fast reader and one half as fast.
+    throttle.limit(cards.readers[0]!.device, { writeBps: 6 * MB })
+    throttle.limit(cards.readers[1]!.device, { writeBps: 3 * MB })
+  })
+
+  afterAll(async () => {
+    throttle?.close()
+    cards?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const options = (events: FactoryEvent[], onEvent: (event: FactoryEvent) => void = () => {}): FactoryOptions => ({
+    image,
+    devices,
+    slots: 2,
+    recordFile: path.join(dir, 'records.jsonl'),
+    stateFile: path.join(dir, 'factory-state.json'),
+    cache: path.join(dir, 'cache'),
+    pollMs: 150,
+    drives: { testDrivesDir: cards.testDrivesDir },
+    eject: async () => null,
+    onEvent: (event) => {
+      if (process.env.ORCHARD_FACTORY_TRACE && event.type !== 'queue') console.log(Date.now() % 100000, JSON.stringify(event).slice(0, 200))
+      events.push(event)
+      onEvent(event)
+    },
+  })
+
+  it('5 devices over 2 throttled readers, cards swapped as they finish and one pulled mid-write: 5 verified cards, none twice', async () => {
+    const events: FactoryEvent[] = []
+    const onCards = new Map<string, string>() // hostname → the device.env its card held when done
+    const actions = new Map<string, Promise<void>>() // one chain per reader: its card goes out, then a fresh one in
+    let pulled: string | null = null
+    let factory: Factory | null = null
+    const act = (reader: CardReader, step: () => Promise<void>) => {
+      const next = (actions.get(reader.device) ?? Promise.resolve()).then(step)
+      actions.set(reader.device, next.catch(() => {}))
+    }
+    const swap = (reader: CardReader) =>
+      act(reader, async () => {
+        if (reader.inserted) await reader.pull()
+        await swapTime()
+        if ((factory?.queue().pending ?? 0) > 0) await reader.insert()
+      })
+    const problems: unknown[] = []
+    const operator = (event: FactoryEvent) => {
+      try {
+        operate(event)
+      } catch (error) {
+        problems.push(error)
+        factory?.stop({ abort: true })
+      }
+    }
+    const operate = (event: FactoryEvent) => {
+      if (event.type !== 'slot') return
+      const reader = cards.readers.find((r) => r.device === event.slot.drive)!
+      const { state, phase, fraction, hostname, message } = event.slot
+      // The slow reader's first card is pulled a third of the way through its write.
+      if (!pulled && reader === cards.readers[1] && state === 'writing' && phase === 'flashing' && (fraction ?? 0) > 0.3) {
+        pulled = hostname
+        act(reader, async () => {
+          await reader.pull()
+          await swapTime()
+          await reader.insert()
+        })
+      } else if (state === 'done') {
+        onCards.set(hostname!, deviceEnvOn(reader.device))
+        swap(reader)
+      } else if (state === 'waiting' && message.startsWith('no device waits')) {
+        act(reader, () => reader.pull())
+      }
+    }
+
+    factory = new Factory(options(events, operator))
+    const run = factory.run()
+    await factory.ready()
+    for (const reader of cards.readers) await reader.insert()
+    const started = Date.now()
+    const summary = await run
+    await Promise.all(actions.values())
+    expect(problems).toEqual([])
+    const seconds = (Date.now() - started) / 1000
+    console.log(`[factory.int] 5 devices, 2 readers: ${seconds.toFixed(1)} s, ${summary.queue.cardsPerHour?.toFixed(0)} cards/hour; records: ${summary.records.map((r) => `${r.hostname}@${path.basename(r.destination)}:${r.ok ? 'ok' : 'failed'}`).join(' ')}`)
+
+    // The pull happened mid-write and was recorded as such; that device was done later, on another card.
+    expect(pulled).not.toBeNull()
+    const failed = summary.records.filter((r) => !r.ok)
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ hostname: pulled, destination: cards.readers[1]!.device })
+    expect(failed[0]!.error).toMatch(/^card pulled mid-write/)
+    const good = summary.records.filter((r) => r.ok)
+    expect(good.map((r) => r.hostname).sort()).toEqual(devices.map((d) => d.hostname))
+    const pulledIndex = summary.records.indexOf(failed[0]!)
+    expect(summary.records.findIndex((r) => r.ok && r.hostname === pulled)).toBeGreaterThan(pulledIndex)
+    // Each card verified and with its own device files, read back from the card itself.
+    for (const record of good) expect(record).toMatchObject({ verified: true, error: null, deviceFilesHash: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    for (const device of devices) {
+      expect(onCards.get(device.hostname)).toContain(`HOSTNAME=${device.hostname}`)
+      expect(onCards.get(device.hostname)).toContain(`SITE=${device.variables.SITE}`)
+    }
+    // Both readers worked; records complete in the running record file; the queue says done.
+    expect(new Set(good.map((r) => r.destination))).toEqual(new Set(cards.readers.map((r) => r.device)))
+    expect(await readRecords(path.join(dir, 'records.jsonl'))).toEqual(summary.records)
+    expect(summary.queue).toMatchObject({ done: 5, pending: 0, writing: 0, total: 5 })
+    expect(summary.queue.entries.find((e) => e.hostname === pulled)).toMatchObject({ attempts: 2, status: 'done' })
+    expect(events.some((e) => e.type === 'slot' && /^done: sensor-00\d — swap the card$/.test(e.slot.message))).toBe(true)
+
+    // A restart with the same state: nothing is flashed again, and a card inserted is not touched.
+    const again: FactoryEvent[] = []
+    const restarted = await new Factory(options(again)).run()
+    expect(restarted.records).toEqual([])
+    expect(again).toContainEqual({ type: 'message', text: 'every device in the table is done already (reflash to flash them again)' })
+  }, 120_000)
+
+  it('pause holds an inserted card until resume; a drive present before the mode started is never written; the state of another image is refused', async () => {
+    const events: FactoryEvent[] = []
+    const [present, fresh] = cards.readers
+    for (const reader of cards.readers) if (reader.inserted) await reader.pull()
+    await present!.insert() // there before the mode starts
+    const stateFile = path.join(dir, 'paused-state.json')
+    const factory = new Factory({ ...options(events), devices: devices.slice(0, 1), stateFile })
+    const run = factory.run()
+    await factory.ready()
+    factory.pause()
+    await fresh!.insert()
+    await waitFor(() => factory.slots().some((s) => s.drive === fresh!.device))
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(factory.slots().find((s) => s.drive === fresh!.device)).toMatchObject({ state: 'waiting', hostname: null })
+    factory.resume()
+    const summary = await run
+    expect(summary.records.map((r) => [r.hostname, r.destination, r.ok])).toEqual([['sensor-001', fresh!.device, true]])
+    expect(events.some((e) => e.type === 'slot' && e.slot.drive === present!.device)).toBe(false)
+    for (const reader of cards.readers) if (reader.inserted) await reader.pull()
+
+    // The same state file with another image: refused with what to do, nothing flashed.
+    const other = path.join(dir, 'other.img')
+    await writeFile(other, await readFile(image))
+    await writeFile(other, Buffer.from('changed'), { flag: 'r+' })
+    const refused = await new Factory({ ...options([]), image: other, devices: devices.slice(0, 1), stateFile }).run().catch((error: unknown) => error)
+    expect(refused).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('--reflash') })
+  }, 60_000)
+})
+
+/** A person's swap takes seconds; this one a few drive-list polls, so the list sees the reader empty. */
+const swapTime = () => new Promise((resolve) => setTimeout(resolve, 500))
+
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
