@@ -4,7 +4,9 @@
  * nodes, hard links and capability xattrs; debugfs rdump would drop them), and rebuilt
  * with `mke2fs -d` at a size computed from its content, keeping the original's UUID,
  * label and features; the boot partition and the disk id stay, so PARTUUIDs in
- * cmdline.txt and fstab still match.
+ * cmdline.txt and fstab still match. Given a build time and a hash seed, the same folder
+ * gives the same bytes (docs/reproducible.md): file times clamped (tree-scan.ts), mke2fs
+ * and debugfs on a fake clock (ext-times.ts), entries in C-locale order.
  */
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -13,6 +15,8 @@ import { BuildError } from '../util/errors'
 import { readPartitionTable, SECTOR, type Partition } from '../image/partitions'
 import { CommandError, runCommand, startCommand } from '../util/process'
 import { findExecutable } from '../util/tools'
+import { fakeTimeEnv, pinInodeTimes } from './ext-times'
+import { scanTree } from './tree-scan'
 
 const MIB = 1 << 20
 const ALIGN = 4 * MIB
@@ -80,12 +84,12 @@ export function sizeForContent(usedBytes: number): number {
   return Math.ceil((usedBytes * 1.15 + 64 * MIB) / ALIGN) * ALIGN
 }
 
-async function duBytes(dir: string): Promise<number> {
-  return Number((await runCommand('du', ['-s', '--block-size=1', dir])).stdout.split('\t')[0])
-}
-
-async function fileCount(dir: string): Promise<number> {
-  return Number((await runCommand('sh', ['-c', 'find "$1" -xdev | wc -l', 'count', dir])).stdout.trim())
+/** What makes a repacked root fs the same bytes every time (docs/reproducible.md). */
+export interface RepackPins {
+  /** Every file time later than this is clamped to it; the fs's own times are it. */
+  time: Date
+  /** ext4's directory hash seed (a UUID): derived from the recipe and source, not random. */
+  hashSeed: string
 }
 
 /**
@@ -93,7 +97,7 @@ async function fileCount(dir: string): Promise<number> {
  * filesystem made from `rootDir`. The root partition must be the last one (as on every
  * Raspberry Pi image); MBR only for now.
  */
-export async function repackImage(source: string, rootDir: string, out: string): Promise<{ rootBytes: number; usedBytes: number }> {
+export async function repackImage(source: string, rootDir: string, out: string, pins?: RepackPins): Promise<{ rootBytes: number; usedBytes: number }> {
   const handle = await open(source, 'r')
   let table
   try {
@@ -107,19 +111,21 @@ export async function repackImage(source: string, rootDir: string, out: string):
   const properties = await readExtProperties(source, root)
   if (!properties.uuid) throw new BuildError('INVALID_IMAGE', `The last partition of ${source} is not an ext filesystem`)
 
-  // du over the folder only estimates what ext4 will use: build once with room, measure the
-  // blocks really used, and build again at exactly the size they call for.
-  const files = await fileCount(rootDir)
+  // The scan only estimates what ext4 will use: build once with room, measure the blocks
+  // really used, and build again at exactly the size they call for.
+  const blockSize = properties.blockSize || 4096
+  const tree = await scanTree(rootDir, { blockSize, clampTo: pins?.time })
   const fsFile = `${out}.rootfs.partial`
-  let rootBytes = sizeForContent((await duBytes(rootDir)) * 1.1)
+  let rootBytes = sizeForContent(tree.bytes * 1.1)
   let used: number
   try {
-    await makeExt4(fsFile, rootDir, properties, files, rootBytes)
+    await makeExt4(fsFile, rootDir, properties, tree.entries, rootBytes, pins)
     used = await extUsedBytes(fsFile)
     if (sizeForContent(used) < rootBytes) {
       rootBytes = sizeForContent(used)
-      await makeExt4(fsFile, rootDir, properties, files, rootBytes)
+      await makeExt4(fsFile, rootDir, properties, tree.entries, rootBytes, pins)
     }
+    if (pins) await pinInodeTimes(fsFile, pins.time)
     // Boot area as it was (MBR, gap, boot partition), then the new root filesystem.
     await runCommand('dd', [`if=${source}`, `of=${out}`, 'bs=4M', `count=${root.offset}`, 'iflag=count_bytes', 'status=none'])
     await runCommand('dd', [`if=${fsFile}`, `of=${out}`, 'bs=4M', `seek=${root.offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none'])
@@ -131,8 +137,11 @@ export async function repackImage(source: string, rootDir: string, out: string):
   return { rootBytes, usedBytes: used }
 }
 
-async function makeExt4(file: string, rootDir: string, properties: ExtProperties, files: number, bytes: number): Promise<void> {
+async function makeExt4(file: string, rootDir: string, properties: ExtProperties, files: number, bytes: number, pins?: RepackPins): Promise<void> {
   await rm(file, { force: true })
+  const extended = ['lazy_itable_init=0', 'lazy_journal_init=0', ...(pins ? [`hash_seed=${pins.hashSeed}`] : [])]
+  // mke2fs -d adds each folder's entries in alphasort order, which follows LC_COLLATE.
+  const env = { ...process.env, LC_ALL: 'C', ...(pins ? fakeTimeEnv(pins.time) : {}) }
   await runCommand('mke2fs', [
     '-q', '-F', '-t', 'ext4',
     '-b', String(properties.blockSize || 4096),
@@ -141,10 +150,10 @@ async function makeExt4(file: string, rootDir: string, properties: ExtProperties
     '-O', ['none', ...properties.features].join(','),
     '-U', properties.uuid,
     '-L', properties.label,
-    '-E', 'lazy_itable_init=0,lazy_journal_init=0',
+    '-E', extended.join(','),
     '-d', rootDir,
     file, `${bytes / 1024}k`,
-  ])
+  ], { env })
 }
 
 /** Bytes in use on an ext filesystem (data, metadata, journal), as dumpe2fs counts them. */

@@ -12,6 +12,8 @@ export interface BuildInfo {
   recipeSha256: string
   release: ReleaseTraits
   customizations: string[]
+  /** Every installed package (`name:arch` → version) as dpkg records it in the built root fs; empty without dpkg. Absent from build info written before packages were recorded. */
+  packages?: Record<string, string>
 }
 
 /**
@@ -59,6 +61,7 @@ export function buildInfoText(info: BuildInfo): string {
     `Source SHA256: ${info.source.sha256}`,
     `Recipe SHA256: ${info.recipeSha256} (secrets left out)`,
     `Release:       ${info.release.release} (${info.release.arch}, boot at ${info.release.bootMount})`,
+    `Packages:      ${Object.keys(info.packages ?? {}).length} installed (name and version of each in buildinfo.json)`,
     `First boot:    shape ${info.release.shape}, the recipe's settings applied by ${info.release.firstBoot} (docs/releases.md in Orchard)`,
     '',
     'Customizations:',

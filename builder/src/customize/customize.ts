@@ -18,6 +18,7 @@ import { BuildError } from '../util/errors'
 import { buildInfoText, describeCustomizations, type BuildInfo } from './buildinfo'
 import { nativeBootFiles } from './boot-files'
 import { firstRunScript } from './first-run'
+import { installedPackages } from './installed-packages'
 import { FIRST_RUN_SCRIPT, RC_LOCAL_LINE, rcLocalWithHook, ROOTFS_DIR, RUNNER_PATH, STARTUP_DIRS, UNIT_NAME } from './runner-files'
 
 export interface CustomizeOptions {
@@ -25,8 +26,8 @@ export interface CustomizeOptions {
   recipe: SealedRecipe
   /** Relative paths in the recipe are relative to this folder. */
   baseDir: string
-  /** Build info without the parts only customization knows (release, customizations). */
-  info: Omit<BuildInfo, 'release' | 'customizations'>
+  /** Build info without the parts only customization knows (release, customizations, packages). */
+  info: Omit<BuildInfo, 'release' | 'customizations' | 'packages'>
   /** The time every file written on both partitions gets (build-time.ts); the clock's when absent. */
   time?: Date
   onStep?: (message: string) => void
@@ -36,7 +37,9 @@ export async function customizeImage({ image, recipe, baseDir, info, time, onSte
   // Every recipe file is checked again as it is read: confined to the recipe's folder (recipe/recipe-files.ts).
   const readRecipeFile = (file: string, field: string) => readConfinedFile(recipe, baseDir, file, field)
   const traits = await detectImageTraits(image, time)
+  let packages: BuildInfo['packages'] = {}
   await withExt(image.disk, image.root, async (fs) => {
+    packages = (await installedPackages(fs)) ?? {}
     if (traits.arch !== 'unknown' && traits.arch !== recipe.arch) {
       throw new BuildError('INVALID_IMAGE', `The recipe says arch ${recipe.arch} but the image's programs are ${traits.arch}`)
     }
@@ -47,7 +50,7 @@ export async function customizeImage({ image, recipe, baseDir, info, time, onSte
     for (const feature of features) await feature.writeRoot?.(recipe, fs, context)
   }, time)
 
-  const buildInfo: BuildInfo = { ...info, release: traits, customizations: describeCustomizations(recipe) }
+  const buildInfo: BuildInfo = { ...info, release: traits, customizations: describeCustomizations(recipe), packages }
   await withFat(image.disk, image.boot, async (fat) => {
     for (const dir of STARTUP_DIRS) await fat.mkdirp(`/startup-scripts/${dir}`)
     await fat.writeFile(`/startup-scripts/run-once/${FIRST_RUN_SCRIPT}`, firstRunScript(recipe, traits, info.builder.version))

@@ -3,6 +3,7 @@
  * Outputs are written as temp files and renamed into place only when complete, so a
  * failed or cancelled build leaves no partial image behind.
  */
+import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -12,6 +13,7 @@ import { runSteps } from '../steps/run-steps'
 import { readBootTree } from '../steps/boot-tree'
 import { writeBootChanges } from '../steps/boot-writeback'
 import { repackImage } from '../assemble/repack'
+import { normalizeVolatileFiles } from '../assemble/volatile-files'
 import { buildInfoSource, type BuildInfo } from '../customize/buildinfo'
 import { buildTime } from '../customize/build-time'
 import { customizeImage } from '../customize/customize'
@@ -40,6 +42,8 @@ export interface BuildOptions {
   cache?: string
   onProgress?: (progress: BuildProgress) => void
   signal?: AbortSignal
+  /** The build time, as SOURCE_DATE_EPOCH would give it (a rebuild passes the recorded one); the environment's otherwise. */
+  sourceDateEpoch?: number
 }
 
 export interface BuildResult {
@@ -82,11 +86,14 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
   const workDir = mode !== 'quick' ? path.join(cache, tempName('full-build-')) : null
   if (workDir) await mkdir(workDir, { recursive: true })
   try {
-    const base = workDir && mode !== 'quick' ? await runArmWork(mode, sealed, baseDir, source, workDir, report, options.signal) : source.image
+    // One time for everything written, and no path of this machine's: the same recipe and source, the same bytes.
+    // Read from the source, before a full build's repack makes a new root fs.
+    const env = options.sourceDateEpoch === undefined ? process.env : { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) }
+    const { time, from } = await withImage(source.image, 'read', (image) => buildTime(image.disk, image.root, env))
+    report({ phase: 'source', message: `build time ${time.toISOString()} (${from})` })
+    const pins = { time, hashSeed: derivedUuid('ext4 hash seed', recipeHash(recipe), source.sha256) }
+    const base = workDir && mode !== 'quick' ? await runArmWork(mode, sealed, baseDir, source, workDir, pins, report, options.signal) : source.image
     const { buildInfo, sha256, bytes, rootPartition } = await withImage(base, 'copyOnWrite', async (image) => {
-      // One time for everything written, and no path of this machine's: the same recipe and source, the same bytes.
-      const { time, from } = await buildTime(image.disk, image.root)
-      report({ phase: 'customize', message: `build time ${time.toISOString()} (${from})` })
       const buildInfo = await customizeImage({
         image,
         recipe: sealed,
@@ -185,6 +192,7 @@ async function runArmWork(
   baseDir: string,
   source: { image: string; sha256: string },
   workDir: string,
+  pins: { time: Date; hashSeed: string },
   report: (progress: BuildProgress) => void,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -192,14 +200,17 @@ async function runArmWork(
   await mkdir(rootDir)
   const onStep = (name: string) => report({ phase: 'steps', message: name })
   const onLine = (_step: string, line: string) => report({ phase: 'steps', message: line })
-  const { rootPartition, time } = await withImage(source.image, 'read', async (image) => ({ rootPartition: image.root, time: (await buildTime(image.disk, image.root)).time }))
+  const { time } = pins
+  const rootPartition = await withImage(source.image, 'read', async (image) => image.root)
   const dockerfile = recipe.dockerfile ? await recipeFilePath(recipe, baseDir, recipe.dockerfile, 'dockerfile') : undefined
   onStep('reading the boot partition')
   const boot = await readBootTree(source.image, path.join(workDir, 'boot-before'))
-  const bootAfter = await runSteps({ executor, source, rootPartition, boot, bootAfter: path.join(workDir, 'boot-after'), arch: recipe.arch, plan: stepPlan(recipe), dockerfile, rootDir, onStep, onLine, signal })
+  const bootAfter = await runSteps({ executor, source, rootPartition, boot, bootAfter: path.join(workDir, 'boot-after'), arch: recipe.arch, plan: stepPlan(recipe, Math.floor(time.getTime() / 1000)), dockerfile, rootDir, onStep, onLine, signal })
+  const normalized = await normalizeVolatileFiles(rootDir)
+  if (normalized.length) onStep(`logs and caches of the build emptied or removed: ${normalized.join(', ')}`)
   onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')
-  await repackImage(source.image, rootDir, repacked)
+  await repackImage(source.image, rootDir, repacked, pins)
   const changes = await writeBootChanges(repacked, boot, bootAfter, time)
   const count = (what: string, list: string[]) => (list.length ? [`${list.length} ${what}`] : [])
   const said = [...count('added', changes.added), ...count('changed', changes.changed), ...count('removed', changes.removed)]
@@ -207,6 +218,11 @@ async function runArmWork(
   return repacked
 }
 
+/** A UUID-shaped value that is a function of the recipe and source (what would otherwise be random). */
+export function derivedUuid(purpose: string, recipeSha256: string, sourceSha256: string): string {
+  const hex = createHash('sha256').update(`${purpose}\0${recipeSha256}\0${sourceSha256}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
+}
 
 export function outputNames(outDir: string, name: string) {
   const image = path.join(outDir, `${name}.img`)

@@ -48,8 +48,20 @@ const FULL_UPGRADE = [
   'apt-get full-upgrade -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold',
 ].join('\n')
 
-/** Every feature's ARM work: a full upgrade when asked, one apt-get for all their packages, then their steps in registry order. */
-export function stepPlan(recipe: SealedRecipe): StepPlan {
+/**
+ * Every feature's ARM work: a full upgrade when asked, one apt-get for all their packages,
+ * then their steps in registry order. With `sourceDateEpoch`, every step sees it as
+ * SOURCE_DATE_EPOCH, so the tools that honour it (shadow's password-change day, Python's
+ * .pyc, man-db …) write the build time, not the clock's (docs/reproducible.md).
+ */
+export function stepPlan(recipe: SealedRecipe, sourceDateEpoch?: number): StepPlan {
+  const plan = planSteps(recipe)
+  if (sourceDateEpoch === undefined) return plan
+  const pinned = (step: BuildStep): BuildStep => ({ ...step, script: `export SOURCE_DATE_EPOCH=${Math.floor(sourceDateEpoch)}\n${step.script}` })
+  return { prepare: pinned(plan.prepare), steps: plan.steps.map(pinned), finish: pinned(plan.finish) }
+}
+
+function planSteps(recipe: SealedRecipe): StepPlan {
   const needs = features.flatMap((feature) => feature.arm?.(recipe) ?? [])
   const packages = needs.flatMap((need) => need.packages ?? [])
   const upgrade = needs.some((need) => need.upgrade)
