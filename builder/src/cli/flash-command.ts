@@ -6,7 +6,7 @@ import { fileDestinationProblem, inspectDestination, refusal } from '../flash/sa
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
 import type { CardRecord } from '../flash/records'
-import { createReporter, EXIT, exitCodeFor, type Reporter } from './output'
+import { cancelOnSignals, createReporter, EXIT, exitCodeFor, type Reporter } from './output'
 
 export function registerFlashCommand(program: Command): void {
   program
@@ -54,13 +54,20 @@ async function catalogImage(wanted: string, reporter: Reporter): Promise<string>
   const { loadCatalog } = await import('../catalog/fetch-list')
   const { catalogSource, findEntry } = await import('../catalog/source')
   const { resolveSource } = await import('../source/resolve')
-  const catalog = await loadCatalog()
-  if (catalog.warning) reporter.line(`warning: ${catalog.warning}`)
-  const source = catalogSource(findEntry(catalog.entries, wanted))
-  const resolved = await resolveSource(source, process.cwd(), {
-    onProgress: ({ phase, bytes, total }) => reporter.progress(phase, phase, total ? bytes / total : undefined, bytes, total ?? undefined),
-  })
-  return resolved.image
+  // Ctrl+C during the download cancels it, and resolveSource removes the partial file.
+  const { signal, release } = cancelOnSignals()
+  try {
+    const catalog = await loadCatalog({ signal })
+    if (catalog.warning) reporter.line(`warning: ${catalog.warning}`)
+    const source = catalogSource(findEntry(catalog.entries, wanted))
+    const resolved = await resolveSource(source, process.cwd(), {
+      signal,
+      onProgress: ({ phase, bytes, total }) => reporter.progress(phase, phase, total ? bytes / total : undefined, bytes, total ?? undefined),
+    })
+    return resolved.image
+  } finally {
+    release()
+  }
 }
 
 /**
