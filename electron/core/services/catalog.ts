@@ -28,6 +28,8 @@ export function createCatalogService(options: CatalogServiceOptions = {}) {
   const cache = options.cache ?? cacheDir()
   const maxAgeMs = options.maxAgeMs ?? 10 * 60_000
   let last: { at: number; catalog: Promise<Catalog> } | null = null
+  // Per icon URL, for as long as the list is reused: an icon that failed is not asked for on every call.
+  let icons = new Map<string, Promise<string | null>>()
 
   function current(refresh: boolean): Promise<Catalog> {
     // Only a list from the network is reused: after a fallback the next call tries again.
@@ -43,12 +45,12 @@ export function createCatalogService(options: CatalogServiceOptions = {}) {
       },
     )
     last = { at: Date.now(), catalog }
+    icons = new Map()
     return catalog
   }
 
   async function list(input: Input<'catalog.list'>): Promise<CatalogList> {
     const catalog = await current(Boolean(input.refresh))
-    const icons = new Map<string, Promise<string | null>>()
     const iconData = (url: string | null) => {
       if (!url) return Promise.resolve(null)
       if (!icons.has(url)) icons.set(url, icon(cache, url, catalog.origin === 'network'))
