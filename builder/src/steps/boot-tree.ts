@@ -10,6 +10,7 @@ import path from 'node:path'
 import { withFat } from '../image/fat'
 import { withImage } from '../image/open'
 import { detectImageTraits, type ReleaseTraits } from '../image/traits'
+import { BuildError } from '../util/errors'
 
 /** A boot tree in a folder: `dir` holds the release's boot mount as a path (`dir/boot/firmware/config.txt`). */
 export interface BootTree {
@@ -43,8 +44,16 @@ export async function placeBootTree(tree: BootTree, rootDir: string): Promise<vo
   const from = bootFolder(tree.dir, tree.mount)
   const to = bootFolder(rootDir, tree.mount)
   await mkdir(to, { recursive: true, mode: 0o755 })
+  refuseShadowed(await readdir(to), await readdir(from), tree.mount)
   // Child by child: the mount point keeps its own owner, mode and times.
   for (const name of await readdir(from)) await cp(path.join(from, name), path.join(to, name), { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false })
+}
+
+/** The root fs's own files under the mount point would mix with the boot partition's: one of the same name is refused. */
+export function refuseShadowed(rootEntries: string[], bootEntries: string[], mount: BootTree['mount']): void {
+  const taken = new Set(rootEntries)
+  const clash = bootEntries.find((name) => taken.has(name))
+  if (clash) throw new BuildError('INVALID_IMAGE', `The root filesystem has its own ${mount}/${clash} under the boot partition's mount point, where the boot partition's ${clash} goes`)
 }
 
 /**

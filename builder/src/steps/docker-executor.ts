@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { chmod, chown, lstat, readdir, readFile, readlink, rm, utimes } from 'node:fs/promises'
+import { lstat, readdir, readFile, readlink, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type Docker from 'dockerode'
 import ignore from '@balena/dockerignore'
@@ -20,7 +20,7 @@ import type { Partition } from '../image/partitions'
 import { followDaemon, requireDocker, type DaemonEvent } from '../util/docker-daemon'
 import { LastLines, LineSplitter, splitLines } from '../util/lines'
 import { CommandError, startCommand } from '../util/process'
-import { bootFolder, type BootTree } from './boot-tree'
+import { bootFolder, refuseShadowed, type BootTree } from './boot-tree'
 import { generateDockerfile, STEP_MARKER } from './dockerfile'
 import type { StepPlan } from './plan'
 
@@ -90,17 +90,15 @@ async function importSource(docker: Docker, { source, sourceSha256, rootPartitio
   await withRootMounted(source, rootPartition, async (mountPoint) => {
     const absent: string[] = []
     for (const entry of INIT_LAYER_PATHS) if (!(await lstat(path.join(mountPoint, entry)).then(() => true, () => false))) absent.push(entry)
-    // The boot folder follows the root's (empty) mount point in the stream and fills it; it
-    // takes the mount point's owner, mode and times so the directory entry repeats them.
+    // The boot files follow the root's (empty) mount point in the stream, each top-level
+    // entry by name: the daemon refuses a path twice, so the mount point itself is not repeated.
     const mount = `.${boot.mount}`
-    const bootMount = bootFolder(boot.dir, boot.mount)
-    const rootMount = await lstat(path.join(mountPoint, mount)).catch(() => null)
-    if (rootMount?.isDirectory()) {
-      await chown(bootMount, rootMount.uid, rootMount.gid)
-      await chmod(bootMount, rootMount.mode & 0o7777)
-      await utimes(bootMount, rootMount.atime, rootMount.mtime)
-    }
-    const tar = startCommand('tar', [...TAR_FLAGS, '-cf', '-', '-C', mountPoint, '.', '-C', boot.dir, mount], { stdout: 'pipe', label: 'tar (reading the root filesystem)' })
+    const bootEntries = (await readdir(bootFolder(boot.dir, boot.mount))).sort()
+    refuseShadowed(await readdir(path.join(mountPoint, mount)).catch(() => []), bootEntries, boot.mount)
+    const tar = startCommand('tar', [...TAR_FLAGS, '-cf', '-', '-C', mountPoint, '.', '-C', boot.dir, ...bootEntries.map((name) => `${mount}/${name}`)], {
+      stdout: 'pipe',
+      label: 'tar (reading the root filesystem)',
+    })
     const [repo, tag] = reference.split(':')
     const stream = await docker.importImage(tar.stdout!, {
       repo,
