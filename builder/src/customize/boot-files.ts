@@ -41,18 +41,29 @@ export function metaData(recipeSha256: string): string {
   return `# Written by Orchard: a new instance id makes cloud-init apply user-data and network-config once.\ndsmode: local\ninstance-id: ${id}\ninstance_id: ${id}\n`
 }
 
-/** cloud-init's user-data: every feature's keys, merged (two features may share a key such as `rpi`). */
+/** Every feature's user-data keys, merged (two features may share a key such as `rpi`). */
+export function cloudConfigData(recipe: SealedRecipe): Record<string, unknown> {
+  return features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.cloudConfig?.(recipe) ?? {}), {})
+}
+
+/** Every feature's network-config (netplan v2, what goes under `network:`), or null when none has any. */
+export function networkConfigData(recipe: SealedRecipe): Record<string, unknown> | null {
+  const network = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.networkConfig?.(recipe) ?? {}), {})
+  return Object.keys(network).length ? { version: 2, renderer: 'NetworkManager', ...network } : null
+}
+
+/** cloud-init's user-data: every feature's keys. */
 export function cloudConfig(recipe: SealedRecipe): string {
-  const config = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.cloudConfig?.(recipe) ?? {}), {})
+  const config = cloudConfigData(recipe)
   const header = '#cloud-config\n# Written by Orchard. first_run_setup.sh applies only what is not here (docs/releases.md).\n'
-  return Object.keys(config).length ? `${header}${YAML.stringify(config, { lineWidth: 0 })}` : header
+  // YAML 1.1, as cloud-init's PyYAML reads it: a hostname `no` must stay a string.
+  return Object.keys(config).length ? `${header}${YAML.stringify(config, { version: '1.1', lineWidth: 0 })}` : header
 }
 
 /** cloud-init's network-config (netplan v2, rendered for NetworkManager as Raspberry Pi OS does), or null when no feature has any. */
 export function networkConfig(recipe: SealedRecipe): string | null {
-  const network = features.reduce<Record<string, unknown>>((merged, feature) => mergeConfig(merged, feature.networkConfig?.(recipe) ?? {}), {})
-  if (!Object.keys(network).length) return null
-  return `# Written by Orchard (netplan v2).\n${YAML.stringify({ network: { version: 2, renderer: 'NetworkManager', ...network } }, { lineWidth: 0 })}`
+  const network = networkConfigData(recipe)
+  return network ? `# Written by Orchard (netplan v2).\n${YAML.stringify({ network }, { version: '1.1', lineWidth: 0 })}` : null
 }
 
 function mergeConfig(into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> {

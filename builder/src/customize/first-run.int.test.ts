@@ -50,13 +50,15 @@ function snapshot(dir: string): Map<string, string> {
 function runInChroot(network: ReleaseTraits['network'], env: Record<string, string>, shape: ReleaseTraits = traits(network)) {
   const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-'))
   temps.push(root)
-  for (const dir of ['bin', 'dev', 'etc', 'tmp', 'proc/sys/kernel/random', 'var/lib/systemd/rfkill']) mkdirSync(path.join(root, dir), { recursive: true })
+  for (const dir of ['bin', 'boot', 'dev', 'etc', 'tmp', 'proc/sys/kernel/random', 'var/lib/systemd/rfkill']) mkdirSync(path.join(root, dir), { recursive: true })
   spawnSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3'])
   writeFileSync(path.join(root, 'bin/busybox'), readFileSync(BUSYBOX))
   chmodSync(path.join(root, 'bin/busybox'), 0o755)
   spawnSync(CHROOT!, [root, '/bin/busybox', '--install', '-s', '/bin'])
   writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
   writeFileSync(path.join(root, 'etc/dhcpcd.conf'), '# dhcpcd\n')
+  // As the build leaves it on a release that boots from cmdline.txt (the recipe's country, GB).
+  writeFileSync(path.join(root, 'boot/cmdline.txt'), 'console=tty1 rootwait cfg80211.ieee80211_regdom=GB quiet\n')
   writeFileSync(path.join(root, 'proc/sys/kernel/random/uuid'), '5f0c6e4e-0000-4000-8000-000000000001\n')
   writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(recipe, shape, '1.0.0'))
   const before = snapshot(root)
@@ -155,6 +157,17 @@ describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in
       const run = runInChroot('dhcpcd', { WIFI_SSID: 'a'.repeat(32), WIFI_PSK: PSK })
       expect(run.status, run.stderr).toBe(0)
       expect(run.read('/etc/wpa_supplicant/wpa_supplicant.conf')).toContain(`\n\tssid=${'61'.repeat(32)}\n`)
+    })
+
+    it("keeps a card's own WIFI_COUNTRY on cmdline.txt (one word, replacing the build's), and leaves the recipe's alone", () => {
+      const shape = traits('networkmanager')
+      const bookworm = { ...shape, cmdline: { firstbootInit: true, systemdRun: false, resize: false } }
+      const override = runInChroot('networkmanager', { ORCHARD_BOOT: '/boot', WIFI_SSID: 'device-net', WIFI_PSK: PSK, WIFI_COUNTRY: 'DE' }, bookworm)
+      expect(override.status, override.stderr).toBe(0)
+      expect(override.read('/boot/cmdline.txt')).toBe('console=tty1 rootwait quiet cfg80211.ieee80211_regdom=DE\n')
+      const same = runInChroot('networkmanager', { ORCHARD_BOOT: '/boot', WIFI_SSID: 'device-net', WIFI_PSK: PSK, WIFI_COUNTRY: 'GB' }, bookworm)
+      expect(same.status, same.stderr).toBe(0)
+      expect(same.changed).not.toContain('boot/cmdline.txt')
     })
 
     it('refuses a WIFI_COUNTRY that is not two capital letters', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRecipe } from '../recipe/load'
 import { sealRecipe } from '../recipe/secrets'
 import { RELEASE_SHAPES } from '../testing/release-shapes'
+import { regdomOnCmdline } from '../features/wifi'
 import { nativeBootFiles } from './boot-files'
 import { firstRunScript } from './first-run'
 
@@ -22,10 +23,13 @@ const recipe = sealRecipe(
     wifi: { ssid: 'OwnerNet', passphrase: 'owner-passphrase', country: 'DE', hidden: true },
     network: { eth0: { address: '10.9.8.7/24', gateway: '10.9.8.1' } },
     interfaces: { i2c: true, spi: true },
+    connect: { token: 'rpuak_ownerConnectToken0123' },
   }),
 )
 
 interface Generated {
+  /** The country the build puts on cmdline.txt (wifi's writeBoot), or null. */
+  cmdlineCountry: string | null
   script: string
   userData: Record<string, unknown>
   networkConfig: { network?: { wifis?: unknown; ethernets?: unknown } }
@@ -50,6 +54,13 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
   'SSH password login': { 'first_run_setup.sh': (g) => g.script.includes('PasswordAuthentication'), 'cloud-init': (g) => g.userData.ssh_pwauth === true },
   'SSH host keys': { 'first_run_setup.sh': (g) => g.script.includes('ssh-keygen -A'), 'cloud-init': (g) => 'ssh_genkeytypes' in g.userData || 'ssh_deletekeys' in g.userData },
   wifi: { 'first_run_setup.sh': (g) => g.script.includes("RECIPE_WIFI_SSID='OwnerNet'"), 'cloud-init': (g) => Boolean(g.networkConfig.network?.wifis) },
+  // The kernel's regulatory domain: netplan's `regulatory-domain` would be a second owner (its own iw unit at every boot).
+  'wifi country': {
+    'cmdline.txt': (g) => g.cmdlineCountry === 'DE',
+    'first_run_setup.sh': (g) => g.script.includes("REGDOM_ON_CMDLINE=''") && g.script.includes('WIFI_COUNTRY="${WIFI_COUNTRY:-DE}"'),
+    'cloud-init': (g) => JSON.stringify(g.networkConfig).includes('regulatory-domain'),
+  },
+  'Connect token': { 'first_run_setup.sh': (g) => g.script.includes('CONNECT_TOKEN='), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes('CONNECT_TOKEN=') },
   'static eth0': { 'first_run_setup.sh': (g) => g.script.includes('10.9.8.7/24'), 'cloud-init': (g) => Boolean(g.networkConfig.network?.ethernets) },
   // The build writes config.txt itself: nothing at first boot applies them.
   interfaces: { 'first_run_setup.sh': (g) => /dtparam|raspi-config nonint do_(i2c|spi)/.test(g.script), 'cloud-init': (g) => 'rpi' in g.userData },
@@ -71,6 +82,7 @@ const INTERFACES_OWNER: string[] = []
 function generate(traits: (typeof RELEASE_SHAPES)[number]): Generated {
   const files = new Map(nativeBootFiles(recipe, traits, 'c'.repeat(64)).map((file) => [file.path, file.content]))
   return {
+    cmdlineCountry: regdomOnCmdline(recipe.wifi, traits),
     script: firstRunScript(recipe, traits, '0'),
     userData: (YAML.parse(files.get('/user-data') ?? '') as Record<string, unknown> | null) ?? {},
     networkConfig: (YAML.parse(files.get('/network-config') ?? '') as Generated['networkConfig'] | null) ?? {},
@@ -84,6 +96,8 @@ describe.each(RELEASE_SHAPES.map((traits) => [traits.release, traits] as const))
 
   it.each(Object.keys(MECHANISMS))('%s: applied by exactly one mechanism', (setting) => {
     if (setting === 'interfaces') return expect(owners(setting)).toEqual(INTERFACES_OWNER)
+    // The build writes it on cmdline.txt wherever the image boots from one, as Imager does for every format.
+    if (setting === 'wifi country') return expect(owners(setting)).toEqual([traits.cmdline ? 'cmdline.txt' : 'first_run_setup.sh'])
     if (traits.firstBoot === 'cloud-init') {
       // cloud-init's where it can: only host keys and the static address stay with first_run_setup.sh.
       expect(owners(setting)).toEqual([['SSH host keys', 'static eth0'].includes(setting) ? 'first_run_setup.sh' : 'cloud-init'])

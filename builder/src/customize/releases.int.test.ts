@@ -2,7 +2,7 @@
  * Quick builds of releases unlike the fixture, made with mke2fs -d from small trees: the
  * build must notice each release's traits and use its own files and hooks.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -18,6 +18,13 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-releases-'))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
+
+const CONNECT_TOKEN = 'rpuak_releaseTestConnectToken42'
+const CMDLINE = 'console=serial0,115200 console=tty1 root=PARTUUID=0badc0de-02 rootfstype=ext4 fsck.repair=yes rootwait'
+
+/** A user's own cloud-init files, named by the recipe (cloudInit.userData / networkConfig). */
+const USER_DATA = '#cloud-config\npackages: [htop]\nruncmd:\n  - [touch, /var/lib/user-was-here]\nssh_pwauth: false\n'
+const NETWORK_CONFIG = 'network:\n  version: 2\n  ethernets:\n    eth1: { dhcp4: true, optional: true }\n'
 
 /** An ELF header saying ARM 32-bit (e_machine 0x28), enough for the arch check. */
 const ARMHF_ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x28, 0])
@@ -48,6 +55,7 @@ async function build(name: string, root: string, extra: string, bootFiles: Recor
       'users: [{ name: fleet, password: release-test-pw, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn0yd1NFhL3G5oCt2sSzeT3Xrbf8fc3Ql me@host"] }]\n' +
       'system: { hostname: rel-host, timezone: Europe/Berlin, keyboard: de }\nssh: { enable: true }\nwifi: { ssid: RelNet, passphrase: release-passphrase, country: DE }\n' +
       'network: { eth0: { address: 10.1.2.3/24, gateway: 10.1.2.1 } }\n' +
+      `connect: { token: ${CONNECT_TOKEN} }\n` +
       extra,
   )
   const result = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, `${name}-out`), cache: path.join(dir, 'cache') })
@@ -72,8 +80,17 @@ describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizar
       'usr/lib/userconf-pi/userconf-service': '#!/bin/sh\n',
       'boot/firmware/.keep': '',
     })
-    built = await build('bookworm', root, '')
+    built = await build('bookworm', root, '', { 'cmdline.txt': `${CMDLINE} quiet init=/usr/lib/raspberrypi-sys-mods/firstboot\n` })
   }, 120_000)
+
+  it('puts the wifi country on cmdline.txt (the build owns it, as Imager does on every format), and the Connect token on one scrubbed line', () => {
+    expect(mtype(built.boot, '/cmdline.txt')).toBe(`${CMDLINE} quiet init=/usr/lib/raspberrypi-sys-mods/firstboot cfg80211.ieee80211_regdom=DE\n`)
+    const script = mtype(built.boot, '/startup-scripts/run-once/first_run_setup.sh')
+    expect(script.split('\n').filter((line) => line.includes(CONNECT_TOKEN))).toEqual([`CONNECT_TOKEN='${CONNECT_TOKEN}' # orchard:secret`])
+    expect(script).toContain("REGDOM_ON_CMDLINE='DE'")
+    expect(mtype(built.boot, '/buildinfo/buildinfo.txt')).toContain('Raspberry Pi Connect: signs in as fleet')
+    expect(mtype(built.boot, '/buildinfo/buildinfo.txt') + mtype(built.boot, '/buildinfo/buildinfo.json')).not.toContain(CONNECT_TOKEN)
+  })
 
   it('sees the release as it is', () => {
     expect(built.result.buildInfo.release).toMatchObject({
@@ -115,7 +132,10 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
       'usr/sbin/sshd': ARMHF_ELF,
       'usr/lib/userconf-pi/userconf-service': '#!/bin/sh\n',
     })
-    built = await build('trixie', root, '', {
+    await mkdir(path.join(dir, 'seed'), { recursive: true })
+    await writeFile(path.join(dir, 'seed/user-data'), USER_DATA)
+    await writeFile(path.join(dir, 'seed/network-config'), NETWORK_CONFIG)
+    built = await build('trixie', root, 'cloudInit: { userData: seed/user-data, networkConfig: seed/network-config }\n', {
       'cmdline.txt': 'console=serial0,115200 console=tty1 root=PARTUUID=0badc0de-02 rootfstype=ext4 fsck.repair=yes rootwait resize\n',
       'meta-data': 'dsmode: local\ninstance_id: rpios-image\n',
     })
@@ -132,12 +152,40 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
     expect(userData.users[0]!.hashed_passwd).toMatch(/^\$6\$/)
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; wifis: { wlan0: Record<string, unknown> } } }
     expect(network.network.version).toBe(2)
-    expect(network.network.wifis.wlan0).toMatchObject({ optional: true, 'regulatory-domain': 'DE', 'access-points': { RelNet: { password: expect.stringMatching(/^[0-9a-f]{64}$/) } } })
+    expect(network.network.wifis.wlan0).toMatchObject({ optional: true, 'access-points': { RelNet: { password: expect.stringMatching(/^[0-9a-f]{64}$/) } } })
+    expect(network.network.wifis.wlan0).not.toHaveProperty('regulatory-domain')
     const metaData = YAML.parse(mtype(built.boot, '/meta-data')) as Record<string, string>
     expect(metaData['instance-id']).toBe(`orchard-${built.result.buildInfo.recipeSha256!.slice(0, 16)}`)
     expect(metaData.instance_id).toBe(metaData['instance-id'])
     expect(mtype(built.boot, '/cmdline.txt')).toBe('console=serial0,115200 console=tty1 root=PARTUUID=0badc0de-02 rootfstype=ext4 fsck.repair=yes rootwait resize cfg80211.ieee80211_regdom=DE\n')
     for (const secret of ['release-test-pw', 'release-passphrase']) expect(mtype(built.boot, '/user-data') + mtype(built.boot, '/network-config')).not.toContain(secret)
+  })
+
+  it("merges the user's own user-data and network-config with the recipe's settings", () => {
+    const userData = YAML.parse(mtype(built.boot, '/user-data')) as Record<string, unknown>
+    expect(mtype(built.boot, '/user-data').split('\n')[0]).toBe('#cloud-config')
+    expect(userData).toMatchObject({ hostname: 'rel-host', packages: ['htop'], ssh_pwauth: false, enable_ssh: true })
+    // The recipe's runcmd (the Connect hand-over) first, then the file's.
+    const runcmd = userData.runcmd as unknown[][]
+    expect(runcmd).toHaveLength(2)
+    expect(String(runcmd[0]![2])).toContain('com.raspberrypi.connect/auth.key')
+    expect(runcmd[1]).toEqual(['touch', '/var/lib/user-was-here'])
+    const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; renderer: string; ethernets: unknown; wifis: { wlan0: unknown } } }
+    expect(network.network).toMatchObject({ version: 2, renderer: 'NetworkManager', ethernets: { eth1: { dhcp4: true, optional: true } } })
+    expect(network.network.wifis.wlan0).toBeTruthy()
+    expect(mtype(built.boot, '/buildinfo/buildinfo.txt')).toContain('user-data from seed/user-data, network-config from seed/network-config, merged with the recipe')
+  })
+
+  it("refuses a user-data file that contradicts the recipe, naming both sides, and writes no image", async () => {
+    await writeFile(path.join(dir, 'seed/clash'), '#cloud-config\nhostname: other-host\ntimezone: Europe/Berlin\n')
+    const image = path.join(dir, 'trixie.img')
+    const recipe = path.join(dir, 'clash.yml')
+    await writeFile(recipe, `name: clash\narch: armhf\nsource: { path: ${image}, sha256: ${sha256sum(image)} }\nsystem: { hostname: rel-host, timezone: Europe/Berlin }\ncloudInit: { userData: seed/clash }\n`)
+    const outDir = path.join(dir, 'clash-out')
+    await expect(buildImage(await loadRecipe(recipe), { outDir, cache: path.join(dir, 'cache') })).rejects.toThrow(
+      /cloudInit\.userData \(seed\/clash\):\n {2}hostname: the file sets "other-host", the recipe's Hostname \(hostname\) sets "rel-host": keep one$/,
+    )
+    expect(await readdir(outDir).catch(() => [])).toEqual([])
   })
 
   it('leaves first_run_setup.sh only what cloud-init does not do, and writes no userconf.txt or ssh flag', () => {
@@ -154,6 +202,7 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
 })
 
 describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existing rc.local', () => {
+  let bullseyeRoot: string
   let built: Awaited<ReturnType<typeof build>>
   beforeAll(async () => {
     const root = await tree('bullseye', {
@@ -165,8 +214,17 @@ describe('Bullseye-style: sysvinit, dhcpcd, cloud-init, boot at /boot, an existi
       'sbin/wpa_supplicant': ARMHF_ELF,
       'usr/bin/cloud-init': '#!/usr/bin/python3\n',
     })
+    bullseyeRoot = root
     built = await build('bullseye', root, 'outputs: { image: { compress: xz } }\n')
   }, 120_000)
+
+  it("refuses a recipe's own cloud-init files: there is no cloud-init seed here for them to reach", async () => {
+    await mkdir(path.join(dir, 'seed'), { recursive: true })
+    await writeFile(path.join(dir, 'seed/user-data'), USER_DATA)
+    await expect(build('bullseye-seed', bullseyeRoot, 'cloudInit: { userData: seed/user-data }\n')).rejects.toThrow(
+      /cloudInit\.userData: this image \(Raspbian GNU\/Linux 11 \(bullseye\), shape bullseye\) has no cloud-init seeded from its boot partition/,
+    )
+  })
 
   it('sees the release as it is', () => {
     expect(built.result.buildInfo.release).toMatchObject({ codename: 'bullseye', bootMount: '/boot', init: 'sysvinit', network: 'dhcpcd', cloudInit: true, userconfWizard: false })

@@ -37,13 +37,23 @@ log "locale ${locale}"
 `)
     }
     if (keyboard) {
+      // Raspberry Pi OS's own tool where it is there (what Imager's firstrun.sh calls), else
+      // the file every keyboard consumer reads (console, X, Wayland), and the console's cache
+      // remade so the layout holds from the next boot on, not only now.
       parts.push(`# --- keyboard ---
-if [ -f /etc/default/keyboard ]; then
-  sed -i ${quote(`s/^XKBLAYOUT=.*/XKBLAYOUT="${keyboard}"/`)} /etc/default/keyboard
+if [ -x /usr/lib/raspberrypi-sys-mods/imager_custom ]; then
+  /usr/lib/raspberrypi-sys-mods/imager_custom set_keymap ${quote(keyboard)} || fail "keyboard ${keyboard}"
 else
-  printf 'XKBMODEL="pc105"\\nXKBLAYOUT="%s"\\nXKBVARIANT=""\\nXKBOPTIONS=""\\nBACKSPACE="guess"\\n' ${quote(keyboard)} > /etc/default/keyboard
+  if [ -f /etc/default/keyboard ]; then
+    sed -i ${quote(`s/^XKBLAYOUT=.*/XKBLAYOUT="${keyboard}"/`)} /etc/default/keyboard
+  else
+    printf 'XKBMODEL="pc105"\\nXKBLAYOUT="%s"\\nXKBVARIANT=""\\nXKBOPTIONS=""\\nBACKSPACE="guess"\\n' ${quote(keyboard)} > /etc/default/keyboard
+  fi
+  if have dpkg-reconfigure && [ -f /var/lib/dpkg/info/keyboard-configuration.list ]; then
+    dpkg-reconfigure -f noninteractive keyboard-configuration >/dev/null 2>&1 || log "keyboard: dpkg-reconfigure failed, the file is set"
+  fi
+  have setupcon && setupcon --force --save >/dev/null 2>&1 || true
 fi
-have setupcon && setupcon --force >/dev/null 2>&1 || true
 log "keyboard ${keyboard}"
 `)
     }
@@ -52,7 +62,7 @@ log "keyboard ${keyboard}"
   cloudConfig: ({ system }) => ({
     ...(system.timezone && { timezone: system.timezone }),
     ...(system.locale && { locale: system.locale }),
-    ...(system.keyboard && { keyboard: { layout: system.keyboard } }),
+    ...(system.keyboard && { keyboard: { model: 'pc105', layout: system.keyboard } }),
   }),
   describe: ({ system }) => [
     ...(system.timezone ? [`timezone ${system.timezone}`] : []),

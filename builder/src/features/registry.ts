@@ -3,6 +3,8 @@
  * Adding one: docs/ARCHITECTURE.md, "How to add a customisation".
  */
 import type { z } from 'zod'
+import { cloudInitFiles } from './cloud-init-files'
+import { connect } from './connect'
 import { dockerEngine } from './docker-engine'
 import { dockerfile } from './dockerfile'
 import type { SealedRecipe } from '../recipe/schema'
@@ -20,7 +22,7 @@ import { upgrade } from './upgrade'
 import { users } from './users'
 import { wifi } from './wifi'
 
-export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, interfaces, upgrade, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
+export const FEATURES = [hostname, users, ssh, wifi, staticNetwork, locale, interfaces, connect, cloudInitFiles, upgrade, dockerEngine, packages, shellSteps, files, startupScripts, dockerfile] as const
 
 type AnyFeature = (typeof FEATURES)[number]
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never

@@ -30,8 +30,13 @@ ssh-keygen -A || fail "ssh host keys"
     if (traits.firstBoot === 'cloud-init') return `${hostKeys}have systemctl && systemctl try-restart ssh >/dev/null 2>&1 || true
 log "ssh host keys made"
 `
+    // sshd keeps the first value it reads: the drop-in counts only where sshd_config includes
+    // the folder before its own settings (Debian's does, first line; an older or edited one may not).
     return `${hostKeys}mkdir -p /etc/ssh/sshd_config.d
 echo 'PasswordAuthentication ${ssh.passwordAuth ? 'yes' : 'no'}' > /etc/ssh/sshd_config.d/50-orchard.conf
+if [ -f /etc/ssh/sshd_config ] && ! grep -qs '^Include /etc/ssh/sshd_config.d/' /etc/ssh/sshd_config; then
+  sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' /etc/ssh/sshd_config || fail "ssh: include sshd_config.d"
+fi
 if have systemctl; then
 ${ssh.enable ? SSH_ENABLE : '  systemctl disable --now ssh >/dev/null 2>&1 || true'}
 fi

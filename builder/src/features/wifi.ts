@@ -1,15 +1,19 @@
 /**
  * Wifi: one network, stored only as its WPA PSK. Where cloud-init applies settings, it is
- * cloud-init's network-config (netplan `wifis.wlan0`, as Imager writes it) with the
- * country also on cmdline.txt; elsewhere first_run_setup.sh configures the release's
- * network stack (NetworkManager or wpa_supplicant). A card's device.env WIFI_SSID /
- * WIFI_PSK / WIFI_COUNTRY are applied by first_run_setup.sh on every release.
+ * cloud-init's network-config (netplan `wifis.wlan0`, as Imager writes it); elsewhere
+ * first_run_setup.sh configures the release's network stack (NetworkManager or
+ * wpa_supplicant). The country (the kernel's regulatory domain) has one owner: the build
+ * puts `cfg80211.ieee80211_regdom=XX` on cmdline.txt wherever the image has one, as Imager
+ * does for every format; only an image without cmdline.txt gets it from first_run_setup.sh.
+ * A card's device.env WIFI_SSID / WIFI_PSK / WIFI_COUNTRY are applied by first_run_setup.sh
+ * on every release (a different WIFI_COUNTRY rewrites cmdline.txt's word, so it persists).
  */
 import { z } from 'zod'
 import { quote, secretAssignment } from '../customize/shell'
 import { wifiPsk } from '../recipe/crypt'
 import type { ReleaseTraits } from '../image/traits'
 import { utf8Length } from '../recipe/fields'
+import { BuildError } from '../util/errors'
 import { defineFeature } from './feature'
 
 // No control characters: a line break would add lines to the network configuration files.
@@ -48,7 +52,9 @@ export const wifi = defineFeature({
   seal: ({ wifi }): { wifi?: SealedWifi } =>
     wifi ? { wifi: { ssid: wifi.ssid, country: wifi.country, hidden: wifi.hidden, psk: (wifi.psk ?? wifiPsk(wifi.ssid, wifi.passphrase!)).toLowerCase() } } : {},
   // Where cloud-init owns the recipe's network, first_run_setup.sh only applies device.env's.
-  firstRun: ({ wifi }, { traits }) => wifiSection(traits.firstBoot === 'cloud-init' ? undefined : wifi, traits),
+  firstRun: ({ wifi }, { traits }) => wifiSection(traits.firstBoot === 'cloud-init' ? undefined : wifi, wifi?.country ?? '', regdomOnCmdline(wifi, traits) ?? '', traits),
+  // No `regulatory-domain` here: netplan would set it again at every boot (its own
+  // `iw reg set` unit) and fight a card's WIFI_COUNTRY; cmdline.txt is its one owner.
   networkConfig: ({ wifi }) =>
     wifi
       ? {
@@ -56,20 +62,26 @@ export const wifi = defineFeature({
             wlan0: {
               dhcp4: true,
               optional: true,
-              'regulatory-domain': wifi.country,
               'access-points': { [wifi.ssid]: { password: wifi.psk, ...(wifi.hidden && { hidden: true }) } },
             },
           },
         }
       : {},
   writeBoot: async ({ wifi }, fat, { traits, onStep }) => {
-    if (!wifi || traits.firstBoot !== 'cloud-init' || !(await fat.exists('/cmdline.txt'))) return
-    await fat.writeFile('/cmdline.txt', withRegulatoryDomain((await fat.readFile('/cmdline.txt')).toString('utf8'), wifi.country))
-    onStep(`wifi: cfg80211.ieee80211_regdom=${wifi.country} on cmdline.txt`)
+    const country = regdomOnCmdline(wifi, traits)
+    if (!country) return
+    if (!(await fat.exists('/cmdline.txt'))) throw new BuildError('INVALID_IMAGE', `wifi.country: this image's release said it has cmdline.txt, but its boot partition has none`)
+    await fat.writeFile('/cmdline.txt', withRegulatoryDomain((await fat.readFile('/cmdline.txt')).toString('utf8'), country))
+    onStep(`wifi: cfg80211.ieee80211_regdom=${country} on cmdline.txt`)
   },
   describe: ({ wifi }) => (wifi ? [`wifi "${wifi.ssid}" (country ${wifi.country}${wifi.hidden ? ', hidden' : ''}, key hashed)`] : []),
   example: { wifi: { ssid: 'orchard-example', passphrase: 'example-wifi-passphrase', country: 'GB' } },
 })
+
+/** The country the build puts on cmdline.txt (every release that boots from one), or null: then first_run_setup.sh sets it. */
+export function regdomOnCmdline(wifi: { country: string } | undefined, traits: ReleaseTraits): string | null {
+  return wifi && traits.cmdline ? wifi.country : null
+}
 
 /** cmdline.txt (one line) with the kernel's wifi regulatory domain set to `country`, as Imager sets it. */
 export function withRegulatoryDomain(cmdline: string, country: string): string {
@@ -77,13 +89,21 @@ export function withRegulatoryDomain(cmdline: string, country: string): string {
   return `${[...words, `cfg80211.ieee80211_regdom=${country}`].join(' ')}\n`
 }
 
-function wifiSection(wifi: SealedWifi | undefined, traits: ReleaseTraits): string {
+/**
+ * `wifi`: the network first_run_setup.sh configures from the recipe (none where cloud-init
+ * does); `country`: the recipe's; `onCmdline`: the country the build put on cmdline.txt
+ * ('' when it did not), which the kernel applies at boot: the script sets the regulatory
+ * domain itself only when device.env's differs from it (and then keeps it on cmdline.txt).
+ */
+function wifiSection(wifi: SealedWifi | undefined, country: string, onCmdline: string, traits: ReleaseTraits): string {
+  // Countries are [A-Z]{2}: nothing to escape.
   const defaults = [
     `RECIPE_WIFI_SSID=${quote(wifi?.ssid ?? '')}`,
     'WIFI_SSID="${WIFI_SSID:-$RECIPE_WIFI_SSID}"',
     wifi ? `${secretAssignment('RECIPE_WIFI_PSK', wifi.psk)}` : "RECIPE_WIFI_PSK=''",
     `WIFI_PSK="\${WIFI_PSK:-$RECIPE_WIFI_PSK}" # orchard:secret`,
-    `WIFI_COUNTRY="\${WIFI_COUNTRY:-${wifi?.country ?? ''}}"`, // [A-Z]{2}: nothing to escape
+    `REGDOM_ON_CMDLINE='${onCmdline}'`,
+    `WIFI_COUNTRY="\${WIFI_COUNTRY:-${wifi || !onCmdline ? country : ''}}"`,
   ]
   const hidden = wifi?.hidden ?? false
   let configure: string
@@ -151,9 +171,13 @@ if [ -n "$WIFI_SSID" ] && [ -n "$WIFI_PSK" ]; then
   elif [ -n "$WIFI_COUNTRY" ] && ! valid_country "$WIFI_COUNTRY"; then
     fail "wifi: WIFI_COUNTRY \\"$WIFI_COUNTRY\\" is not a two-letter country code such as GB"
   else
-  if [ -n "$WIFI_COUNTRY" ]; then
+  if [ -n "$WIFI_COUNTRY" ] && [ "$WIFI_COUNTRY" != "$REGDOM_ON_CMDLINE" ]; then
+    # Not the country the build put on cmdline.txt: set it now, and on cmdline.txt for every later boot.
     have iw && iw reg set "$WIFI_COUNTRY" 2>/dev/null || true
     have raspi-config && raspi-config nonint do_wifi_country "$WIFI_COUNTRY" >/dev/null 2>&1 || true
+    if [ -f "\${ORCHARD_BOOT:-/nonexistent}/cmdline.txt" ]; then
+      sed -i -e '1s/ *cfg80211\\.ieee80211_regdom=[^ ]*//g' -e "1s/\\$/ cfg80211.ieee80211_regdom=$WIFI_COUNTRY/" "$ORCHARD_BOOT/cmdline.txt" || fail "wifi: country on cmdline.txt"
+    fi
   fi
   # Raspberry Pi OS keeps wifi soft-blocked until a country is set.
   have rfkill && rfkill unblock wifi 2>/dev/null || true
