@@ -5,6 +5,8 @@
  */
 import type { ComponentType } from 'react'
 import { SshFields, UsersFields } from './access'
+import { CloudInitFilesFields } from './cloud-init-files'
+import { ConnectFields } from './connect'
 import { FilesFields, StartupScriptsFields } from './files'
 import { InterfacesFields } from './interfaces'
 import { DockerEngineFields, DockerfileFields, PackagesFields, ShellStepsFields, UpgradeFields } from './full-build'
@@ -22,6 +24,8 @@ export const FEATURE_SECTIONS: readonly { id: string; title: string; fullBuild: 
   { id: 'static-network', title: 'Static addresses', fullBuild: false, Fields: StaticNetworkFields },
   { id: 'locale', title: 'Time zone, locale and keyboard', fullBuild: false, Fields: LocaleFields },
   { id: 'interfaces', title: 'Raspberry Pi interfaces', fullBuild: false, Fields: InterfacesFields },
+  { id: 'connect', title: 'Raspberry Pi Connect', fullBuild: false, Fields: ConnectFields },
+  { id: 'cloud-init-files', title: "cloud-init's user-data and network-config files", fullBuild: false, Fields: CloudInitFilesFields },
   { id: 'upgrade', title: 'Upgrade packages', fullBuild: true, Fields: UpgradeFields },
   { id: 'docker-engine', title: 'Docker Engine', fullBuild: true, Fields: DockerEngineFields },
   { id: 'packages', title: 'Packages', fullBuild: true, Fields: PackagesFields },
