@@ -4,6 +4,7 @@
  * image, 4 output not writable, 5 flash destination refused, 6 AWS, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander'
+import { registerFactoryCommand } from './factory-command'
 import { registerFixtureCommand } from './fixture-command'
 import { registerFlashCommand } from './flash-command'
 import { BUILDER_VERSION } from '../util/version'
@@ -16,6 +17,7 @@ import { registerDiffCommand } from './diff-command'
 import { registerInspectCommand } from './inspect-command'
 import { EXIT } from './output'
 import { registerRecipeCommand } from './recipe-command'
+import { registerRebuildCommand } from './rebuild-command'
 
 const program = new Command('orchard')
   .description('Build customized Raspberry Pi OS images, give every device its own startup scripts, flash many cards.')
@@ -26,10 +28,12 @@ const program = new Command('orchard')
 registerBuildCommand(program)
 registerInspectCommand(program)
 registerDiffCommand(program)
+registerRebuildCommand(program)
 registerRecipeCommand(program)
 registerCatalogCommand(program)
 registerFixtureCommand(program)
 registerFlashCommand(program)
+registerFactoryCommand(program)
 registerCardCommand(program)
 registerDemoCommand(program)
 registerCloudCommand(program)

@@ -133,6 +133,7 @@ export class Factory {
     const { options } = { options: this.#options }
     const cache = options.cache ?? cacheDir()
     let editsFile: string | null = null
+    let keepAlive: NodeJS.Timeout | undefined
     try {
       if (options.devices.length === 0) throw new BuildError('INVALID_INPUT', 'The devices table is empty: factory mode needs at least one device')
       if (options.slots !== undefined && !(Number.isInteger(options.slots) && options.slots >= 1)) throw new BuildError('INVALID_INPUT', `--slots must be a whole number of 1 or more, not ${options.slots}`)
@@ -160,12 +161,15 @@ export class Factory {
       this.#startedAt = Date.now()
       if (this.#queue.finished()) {
         this.#say('every device in the table is done already (reflash to flash them again)')
+        this.#ready.resolve()
       } else {
         const arrivals = new CardArrivals({ list: listDrives, testDrives: 'root-file', ...options.drives })
         this.#arrivals = arrivals
         arrivals.on('inserted', (drive) => this.#cardIn(drive))
         arrivals.on('removed', (device) => this.#cardOut(device))
         arrivals.on('error', (error) => this.#say(`reading the drive list failed: ${error.message}`))
+        // The drive watcher's timers never hold the process; waiting for cards must.
+        keepAlive = setInterval(() => {}, 60_000)
         await arrivals.start(options.pollMs ?? 2000)
         this.#say(`ready: insert cards (${this.#queue.counts().pending} devices wait)`)
         this.#emitQueue()
@@ -177,6 +181,7 @@ export class Factory {
       this.#ready.reject(error as Error)
       throw error
     } finally {
+      clearInterval(keepAlive)
       this.#arrivals?.stop()
       await this.#writes
       if (editsFile) await rm(editsFile, { force: true })
