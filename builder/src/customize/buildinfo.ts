@@ -10,6 +10,8 @@ export interface BuildInfo {
   builtAt: string
   source: { url?: string; path?: string; sha256: string }
   recipeSha256: string
+  /** The recipe's file name (no folder), for `orchard rebuild` to find it beside the outputs. */
+  recipeFile?: string
   release: ReleaseTraits
   customizations: string[]
   /** Every installed package (`name:arch` → version) as dpkg records it in the built root fs; empty without dpkg. Absent from build info written before packages were recorded. */

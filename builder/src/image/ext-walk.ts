@@ -5,11 +5,14 @@
  * a fresh process (ext-walk-child.ts) with its own heap.
  */
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BuildError } from '../util/errors'
 import type { FileRecord } from './file-list'
 
 const CHILD = fileURLToPath(new URL('./ext-walk-child.ts', import.meta.url))
+// tsx found from this file, not from the caller's folder: `orchard diff` runs anywhere.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export async function walkExtTree(image: string): Promise<Map<string, FileRecord>> {
   const out = new Map<string, FileRecord>()
@@ -24,7 +27,7 @@ export async function walkExtTree(image: string): Promise<Map<string, FileRecord
 
 function runBatch(image: string, pending: string[]): Promise<{ records: FileRecord[]; pending: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, image], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', TSX, CHILD, image], { stdio: ['pipe', 'pipe', 'pipe'] })
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))

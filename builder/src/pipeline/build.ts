@@ -58,7 +58,7 @@ export interface BuildResult {
   docker?: DockerImageResult
 }
 
-export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: BuildOptions): Promise<BuildResult> {
+export async function buildImage({ recipe, baseDir, file }: LoadedRecipe, options: BuildOptions): Promise<BuildResult> {
   const report = options.onProgress ?? (() => {})
   const mode = chooseMode(recipe, options.mode ?? 'auto')
   const outDir = path.resolve(options.outDir)
@@ -106,6 +106,7 @@ export async function buildImage({ recipe, baseDir }: LoadedRecipe, options: Bui
           builtAt: time.toISOString(),
           source: buildInfoSource(recipe.source, recipe.source.path ?? source.origin, source.sha256),
           recipeSha256: recipeHash(recipe),
+          ...(file ? { recipeFile: file } : {}),
         },
         onStep: (message) => report({ phase: 'customize', message }),
       })

@@ -14,6 +14,8 @@ export interface LoadedRecipe {
   recipe: Recipe
   /** Relative paths in the recipe are relative to this folder. */
   baseDir: string
+  /** The recipe's file name (no folder), when it was read from a file: build info records it for `orchard rebuild`. */
+  file?: string
 }
 
 export function recipeProblems(error: z.ZodError): RecipeProblem[] {
@@ -53,7 +55,7 @@ export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   const recipe = parseRecipeYaml(text, path.basename(file))
   const baseDir = path.dirname(path.resolve(file))
   await checkReferencedFiles(recipe, baseDir)
-  return { recipe, baseDir }
+  return { recipe, baseDir, file: path.basename(file) }
 }
 
 /** Checks every file the recipe names (recipe-files.ts: confined to its folder, regular files, present). */
