@@ -1,10 +1,11 @@
 /**
  * Turns a verified source (.img, .img.xz, .img.gz, .zip) into a raw disk image, by its
  * magic bytes rather than its name. Uses multithreaded `xz` when installed, with a
- * JavaScript fallback everywhere; output goes to a temp file renamed into place.
+ * JavaScript fallback everywhere; output goes to a temp file renamed into place, with holes
+ * where the image has blocks of zeros (its free space is not written).
  */
 import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform } from 'node:stream'
@@ -13,6 +14,7 @@ import { createGunzip } from 'node:zlib'
 import yauzl from 'yauzl'
 import { BuildError } from '../util/errors'
 import { CommandError, startCommand } from '../util/process'
+import { sparseFileStream } from '../util/sparse-file'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { findExecutable, loadLzma } from '../util/tools'
 
@@ -54,7 +56,7 @@ export async function decompress(
   const tap = () => new Transform({ transform: (chunk: Buffer, _e, done) => (see?.(chunk), done(null, chunk)) })
   try {
     if (format === 'xz') await unxz(source, partial, see && tap)
-    else if (format === 'gz') await pipeline(createReadStream(source), createGunzip(), tap(), createWriteStream(partial))
+    else if (format === 'gz') await intoSparseFile(partial, (out) => pipeline(createReadStream(source), createGunzip(), tap(), out))
     else await unzipImage(source, partial, tap)
     const actual = hash?.digest('hex')
     if (expectedSha256 && actual !== expectedSha256.toLowerCase()) {
@@ -76,13 +78,14 @@ async function unxz(source: string, target: string, tap?: () => Transform): Prom
   const xz = findExecutable('xz')
   if (!xz) {
     const lzma = await loadLzma()
-    await pipeline(createReadStream(source), lzma.createDecompressor(), ...(tap ? [tap()] : []), createWriteStream(target))
+    await intoSparseFile(target, (out) => pipeline(createReadStream(source), lzma.createDecompressor(), ...(tap ? [tap()] : []), out))
     return
   }
   const output = await open(target, 'w')
   try {
+    // Straight to the file, xz leaves holes for zeros itself; through the tap, sparseFileStream does.
     const xzRun = startCommand(xz, ['--decompress', '--stdout', '--threads=0', source], { stdout: tap ? 'pipe' : output.fd })
-    const copied = tap ? pipeline(xzRun.stdout!, tap(), createWriteStream('', { fd: output.fd, autoClose: false })) : Promise.resolve()
+    const copied = tap ? pipeline(xzRun.stdout!, tap(), sparseFileStream(output)) : Promise.resolve()
     await Promise.all([xzRun.done, copied]).catch((error: unknown) => {
       if (!(error instanceof CommandError) || error.cause) throw error // not xz's verdict: it did not start
       throw new BuildError('INVALID_SOURCE', `${source} is not a valid .xz archive: ${error.output.stderr.trim().replace(/^xz: /, '') || error.message}`)
@@ -115,8 +118,18 @@ async function unzipImage(source: string, target: string, tap: () => Transform):
     const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
       zip.openReadStream(entries[0]!, (error, s) => (error ? reject(error) : resolve(s))),
     )
-    await pipeline(stream, tap(), createWriteStream(target))
+    await intoSparseFile(target, (out) => pipeline(stream, tap(), out))
   } finally {
     zip.close()
+  }
+}
+
+/** Runs `write` into a new `target` that gets holes for its blocks of zeros. */
+async function intoSparseFile(target: string, write: (out: NodeJS.WritableStream) => Promise<void>): Promise<void> {
+  const file = await open(target, 'w')
+  try {
+    await write(sparseFileStream(file))
+  } finally {
+    await file.close()
   }
 }
