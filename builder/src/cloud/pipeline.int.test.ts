@@ -8,10 +8,8 @@
  * published SHA256, and its content equals a local `orchard build` of the same recipe.
  */
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -19,10 +17,10 @@ import { fileURLToPath } from 'node:url'
 import { verify } from 'unixcrypt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from '../cli/output'
-import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
+import { fixtureUnavailableReason } from '../testing/test-fixture'
 import { debugfs, extractPartition, sha256sum } from '../testing/disk-tools'
-import { startPipeline, type LocalPipeline, type PipelineRun } from '../testing/codebuild'
-import { S3RVER_CREDENTIALS, startS3, type TestS3 } from '../testing/s3'
+import { startFixturePipeline, type LocalPipeline, type PipelineRun } from '../testing/codebuild'
+import { S3RVER_CREDENTIALS, type TestS3 } from '../testing/s3'
 import { splitLines } from '../util/lines'
 import { CommandError, runCommand } from '../util/process'
 import { BuildStatusSchema, type BuildStatus } from './status'
@@ -126,20 +124,12 @@ async function unpackImage(image: string, into: string): Promise<{ boot: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-pipeline-'))
-  s3 = await startS3([BUCKET])
   if (skip) return
-  // The source the recipe names, in the bucket's sources/ (the build role may read it).
-  const fixture = await testFixture('arm64')
-  sourceSha = sha256sum(fixture)
-  await new Upload({ client: s3.client(), params: { Bucket: BUCKET, Key: 'sources/fixture.img', Body: createReadStream(fixture) }, partSize: 64 << 20 }).done()
-  pipeline = await startPipeline({
-    s3,
+  ;({ s3, pipeline, source: { sha256: sourceSha } } = await startFixturePipeline({
     bucket: BUCKET,
-    workDir: path.join(dir, 'codebuild'),
-    // Quick builds need no root or ARM; the worker's cache is its own (the cloud machine's).
-    env: { ORCHARD_BUILD_MODE: 'quick', ORCHARD_CACHE_DIR: path.join(dir, 'codebuild-cache') },
+    workDir: dir,
     onOutput: process.env.ORCHARD_PIPELINE_VERBOSE ? (text) => process.stdout.write(text) : undefined,
-  })
+  }))
 }, 600_000)
 
 afterAll(async () => {

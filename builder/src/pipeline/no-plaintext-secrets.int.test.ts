@@ -11,9 +11,7 @@
  * (testing/qemu/proof.boot.test.ts).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { execFileSync } from 'node:child_process'
-import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,10 +19,10 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readRecords, recordsToCsv } from '../flash/records'
 import { wifiPsk } from '../recipe/crypt'
-import { startPipeline, type LocalPipeline } from '../testing/codebuild'
+import { startFixturePipeline, type LocalPipeline } from '../testing/codebuild'
 import { extractPartition, mtype, sha256sum } from '../testing/disk-tools'
 import { stringsInFile } from '../testing/find-bytes'
-import { S3RVER_CREDENTIALS, startS3, type TestS3 } from '../testing/s3'
+import { S3RVER_CREDENTIALS, type TestS3 } from '../testing/s3'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { CommandError, runCommand } from '../util/process'
 
@@ -155,16 +153,9 @@ describe.skipIf(skip)('no plaintext secret anywhere: a cloud build through the l
   }
 
   beforeAll(async () => {
-    s3 = await startS3([BUCKET])
-    const fixture = await testFixture('arm64')
-    await new Upload({ client: s3.client(), params: { Bucket: BUCKET, Key: 'sources/fixture.img', Body: createReadStream(fixture) }, partSize: 64 << 20 }).done()
-    pipeline = await startPipeline({
-      s3,
-      bucket: BUCKET,
-      workDir: path.join(dir, 'codebuild'),
-      env: { ORCHARD_BUILD_MODE: 'quick', ORCHARD_CACHE_DIR: path.join(dir, 'codebuild-cache') },
-    })
-    const recipe = await writeRecipe(`{ url: "s3://${BUCKET}/sources/fixture.img", sha256: ${sha256sum(fixture)} }`)
+    const stack = await startFixturePipeline({ bucket: BUCKET, workDir: dir })
+    ;({ s3, pipeline } = stack)
+    const recipe = await writeRecipe(`{ url: "${stack.source.url}", sha256: ${stack.source.sha256} }`)
     const env = {
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,

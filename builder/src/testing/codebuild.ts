@@ -22,13 +22,17 @@
  * not know (on-failure, run-as, reports, artifacts, cache …) are refused rather than ignored.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
 import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import YAML from 'yaml'
 import { CommandError, runCommand } from '../util/process'
-import { S3RVER_CREDENTIALS, type TestS3 } from './s3'
+import { S3RVER_CREDENTIALS, startS3, type TestS3 } from './s3'
+import { testFixture } from './test-fixture'
+import { sha256File } from '../util/hash'
 import { generateLocalSigningKey } from '../cloud/signing/local-signer'
 
 export const PHASES = ['install', 'pre_build', 'build', 'post_build'] as const
@@ -210,5 +214,39 @@ export async function startPipeline(options: { s3: TestS3; bucket: string; workD
       await queue
       client.destroy()
     },
+  }
+}
+
+export interface FixturePipeline {
+  s3: TestS3
+  pipeline: LocalPipeline
+  /** The arm64 fixture in the bucket's sources/ (the build role may read it), as a recipe names it. */
+  source: { url: string; sha256: string }
+}
+
+/**
+ * The stack for a quick cloud build of the fixture: s3rver with `bucket`, the fixture
+ * uploaded to sources/fixture.img, the pipeline listening. The worker's cache is its own
+ * (the cloud machine's), under `workDir`.
+ */
+export async function startFixturePipeline(options: { bucket: string; workDir: string; onOutput?: (text: string) => void }): Promise<FixturePipeline> {
+  const { bucket, workDir } = options
+  const fixture = await testFixture('arm64')
+  const s3 = await startS3([bucket])
+  try {
+    const key = 'sources/fixture.img'
+    await new Upload({ client: s3.client(), params: { Bucket: bucket, Key: key, Body: createReadStream(fixture) }, partSize: 64 << 20 }).done()
+    const pipeline = await startPipeline({
+      s3,
+      bucket,
+      workDir: path.join(workDir, 'codebuild'),
+      // Quick builds need no root or ARM.
+      env: { ORCHARD_BUILD_MODE: 'quick', ORCHARD_CACHE_DIR: path.join(workDir, 'codebuild-cache') },
+      onOutput: options.onOutput,
+    })
+    return { s3, pipeline, source: { url: `s3://${bucket}/${key}`, sha256: await sha256File(fixture) } }
+  } catch (error) {
+    await s3.close()
+    throw error
   }
 }
