@@ -13,6 +13,8 @@ import { withFat, type FatFs } from '../../image/fat'
 import { withImage } from '../../image/open'
 import { fixtureKey } from '../../fixture/cache'
 import { ensureFixture } from '../../fixture/fixture'
+import { ensureReleaseFixture, releaseFixtureKey } from '../../fixture/release-fixture'
+import type { ReleaseFixtureName } from '../../fixture/release-specs'
 import { cacheDir } from '../../util/paths'
 import { removeStaleTemps, tempName } from '../../util/temp'
 import { ensureBootKit, type BootKit } from './boot-kit/kit'
@@ -92,12 +94,40 @@ export async function bootableFixture(arch: BootableArch, options: BootableFixtu
 
 async function build(arch: BootableArch, kit: BootKit, target: string, cache: string, progress: (line: string) => void) {
   const fixture = await ensureFixture({ arch, cacheDir: cache, onProgress: progress })
+  return makeBootable(fixture.path, kit, target, progress)
+}
+
+/**
+ * A release fixture (fixture/release-specs.ts) made bootable the same way: the arm64 kernel boots
+ * the armhf Bullseye userland too (an AArch64 CPU runs 32-bit ARM programs at EL0).
+ */
+export async function bootableReleaseFixture(name: ReleaseFixtureName, options: BootableFixtureOptions = {}): Promise<string> {
+  const cache = options.cacheDir ?? cacheDir()
+  const progress = options.onProgress ?? (() => {})
+  const kit = await ensureBootKit({ cacheDir: cache, onProgress: progress })
+  const recipe = {
+    version: BOOTABLE_VERSION, release: releaseFixtureKey(name), kernelPackage: kit.kernelPackage, kernelVersion: kit.kernelVersion,
+    busybox: kit.busyboxVersion, initramfs: kit.initramfsVersion, files: { config: CONFIG_LINES, kernel: KERNEL_FILE, initramfs: INITRAMFS_FILE },
+  }
+  const key = createHash('sha256').update(canonicalJson(recipe)).digest('hex').slice(0, 16)
+  const target = path.join(cache, 'fixtures', `bootable-${name}-${key}.img`)
+  if (fs.existsSync(target)) return target
+  let pending = inFlight.get(target)
+  if (!pending) {
+    pending = ensureReleaseFixture(name, { cacheDir: cache, onProgress: progress }).then((fixture) => makeBootable(fixture.path, kit, target, progress))
+    inFlight.set(target, pending)
+    pending.finally(() => inFlight.delete(target)).catch(() => undefined)
+  }
+  return pending
+}
+
+async function makeBootable(source: string, kit: BootKit, target: string, progress: (line: string) => void): Promise<string> {
   const dir = path.dirname(target)
   await removeStaleTemps(dir, '.tmp-bootable-')
-  const temp = path.join(dir, tempName(`.tmp-bootable-${arch}-`))
+  const temp = path.join(dir, tempName(`.tmp-bootable-`))
   const started = Date.now()
   try {
-    await fsp.copyFile(fixture.path, temp, fs.constants.COPYFILE_FICLONE)
+    await fsp.copyFile(source, temp, fs.constants.COPYFILE_FICLONE)
     progress(`writing ${KERNEL_FILE} (${kit.kernelPackage} ${kit.kernelVersion}), ${INITRAMFS_FILE} and device trees to bootfs`)
     await withImage(temp, 'write', (image) => withFat(image.disk, image.boot, (fat) => writeBootFiles(fat, kit)))
     await fsp.rename(temp, target)

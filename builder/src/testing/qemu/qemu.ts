@@ -28,7 +28,18 @@ export interface BootOptions {
   /** Where the console goes as it arrives (escape codes removed). */
   logFile?: string
   onLine?: (line: string) => void
+  /** virt only: the CPU (default cortex-a53; the release matrix uses cortex-a72, as a Pi 4). */
+  cpu?: string
+  /**
+   * virt only: a virtio network card on QEMU's user network with `restrict=on` (the guest reaches
+   * nothing outside), named eth0 (`net.ifnames=0`) as on a Pi. Default: no network card.
+   */
+  network?: boolean
+  /** Words appended to the kernel command line (e.g. `systemd.mask=` for units a test does not need). */
+  extraCmdline?: readonly string[]
 }
+
+export type QemuExtras = Pick<BootOptions, 'cpu' | 'network' | 'extraCmdline'>
 
 export interface BootResult {
   /** The serial console, escape codes removed; QEMU's own messages as `[qemu] …` lines. */
@@ -133,9 +144,10 @@ export function nextPowerOfTwo(size: number): number {
   return power
 }
 
-export function qemuArgs(machine: BootMachine, image: string, files: BootFiles): string[] {
+export function qemuArgs(machine: BootMachine, image: string, files: BootFiles, extras: QemuExtras = {}): string[] {
   const initrd = files.initramfs ? ['-initrd', files.initramfs] : []
-  const common = ['-kernel', files.kernel, ...initrd, '-append', qemuCmdline(files.cmdline, machine)]
+  const words = [...(extras.network ? ['net.ifnames=0'] : []), ...(extras.extraCmdline ?? [])]
+  const common = ['-kernel', files.kernel, ...initrd, '-append', [qemuCmdline(files.cmdline, machine), ...words].join(' ')]
   const console = ['-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot']
   if (machine === 'raspi3b') {
     // The Pi 3 always has 4 CPUs; until Linux starts them, 3 spin in QEMU's boot stub. With a host thread each
@@ -145,8 +157,9 @@ export function qemuArgs(machine: BootMachine, image: string, files: BootFiles):
       ...console]
   }
   return [
-    '-M', 'virt', '-cpu', 'cortex-a53', '-smp', '2', '-m', '1024', ...common,
-    '-drive', `file=${image},format=raw,if=none,id=hd`, '-device', 'virtio-blk-device,drive=hd', '-nic', 'none', ...console,
+    '-M', 'virt', '-cpu', extras.cpu ?? 'cortex-a53', '-smp', '2', '-m', '1024', ...common,
+    '-drive', `file=${image},format=raw,if=none,id=hd`, '-device', 'virtio-blk-device,drive=hd',
+    ...(extras.network ? ['-netdev', 'user,id=net0,restrict=on', '-device', 'virtio-net-device,netdev=net0'] : ['-nic', 'none']), ...console,
   ]
 }
 
@@ -167,7 +180,7 @@ export async function bootImage(options: BootOptions): Promise<BootResult> {
       const { size } = await fsp.stat(image)
       if (size !== nextPowerOfTwo(size)) await fsp.truncate(image, nextPowerOfTwo(size))
     }
-    return await runQemu(qemu, qemuArgs(machine, image, files), options)
+    return await runQemu(qemu, qemuArgs(machine, image, files, options), options)
   } finally {
     await fsp.rm(dir, { recursive: true, force: true })
   }

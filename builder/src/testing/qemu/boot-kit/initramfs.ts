@@ -5,7 +5,7 @@ import { cpioNewc, S_IFCHR, S_IFDIR, S_IFREG, type CpioEntry } from './cpio'
 import type { ModuleFile } from './modules'
 
 /** Bump on any change to the initramfs (its /init, modules, layout), so cached kits and images stop matching. */
-export const INITRAMFS_VERSION = 1
+export const INITRAMFS_VERSION = 2
 
 /**
  * Modules /init loads, in this order after their dependencies. Built-in ones (modules.builtin) are
@@ -15,6 +15,8 @@ export const INITRAMFS_VERSION = 1
 export const INITRAMFS_MODULES: readonly string[] = [
   // -M virt: virtio disks (virtio-blk-device on MMIO, or virtio-blk-pci)
   'virtio_mmio', 'virtio_pci', 'virtio_blk',
+  // -M virt's network card (the release matrix's static address on eth0)
+  'virtio_net',
   // -M raspi3b and real Pis: the SD card sits on sdhost (bcm2835) or the Arasan sdhci (sdhci-iproc)
   'mmc_block', 'sdhci_iproc', 'bcm2835',
   // the root fs; ext4 asks for crc32c by name
