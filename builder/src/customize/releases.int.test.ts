@@ -58,12 +58,13 @@ async function build(name: string, root: string, extra: string, bootFiles: Recor
       `connect: { token: ${CONNECT_TOKEN} }\n` +
       extra,
   )
-  const result = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, `${name}-out`), cache: path.join(dir, 'cache') })
+  const steps: string[] = []
+  const result = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, `${name}-out`), cache: path.join(dir, 'cache'), onProgress: ({ message }) => message && steps.push(message) })
   const boot = extractPartition(result.image, 1, path.join(dir, `${name}.fat`))
   const rootfs = extractPartition(result.image, 2, path.join(dir, `${name}.ext4`))
   expect(fsckFat(boot).ok).toBe(true)
   expect(e2fsck(rootfs).ok).toBe(true)
-  return { result, boot, rootfs }
+  return { result, boot, rootfs, steps }
 }
 
 describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizard', () => {
@@ -90,6 +91,9 @@ describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizar
     expect(script).toContain("REGDOM_ON_CMDLINE='DE'")
     expect(mtype(built.boot, '/buildinfo/buildinfo.txt')).toContain('Raspberry Pi Connect: signs in as fleet')
     expect(mtype(built.boot, '/buildinfo/buildinfo.txt') + mtype(built.boot, '/buildinfo/buildinfo.json')).not.toContain(CONNECT_TOKEN)
+    // This image has no rpi-connect: the build says so, and never shows the token.
+    expect(built.steps).toContain('connect: this image has no rpi-connect (add packages: [rpi-connect-lite] in a full build): the token will wait in auth.key')
+    expect(built.steps.join('\n')).not.toContain(CONNECT_TOKEN)
   })
 
   it('sees the release as it is', () => {

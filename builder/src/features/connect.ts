@@ -13,6 +13,7 @@
  */
 import { z } from 'zod'
 import { quote, secretAssignment } from '../customize/shell'
+import { extExists } from '../image/ext'
 import { defineFeature } from './feature'
 
 // Printable ASCII without spaces: one line in auth.key, nothing a shell or YAML could split.
@@ -107,6 +108,12 @@ ${connectScript(connectUser(recipe), (message) => `fail ${quote(message)}`)}log 
     if (!connect) return {}
     const script = `CONNECT_TOKEN=${quote(connect.authKey)}\n${connectScript(connectUser(recipe), (message) => `echo ${quote(message)} >&2; exit 1`)}`
     return { runcmd: [['sh', '-c', script]] }
+  },
+  // Said at build time too: without rpi-connect the token would only wait in auth.key.
+  writeRoot: async ({ connect }, fs, { onStep }) => {
+    if (!connect) return
+    const units = await Promise.all(['/usr/lib/systemd/user/rpi-connect.service', '/lib/systemd/user/rpi-connect.service'].map((unit) => extExists(fs, unit).catch(() => false)))
+    if (!units.some(Boolean)) onStep('connect: this image has no rpi-connect (add packages: [rpi-connect-lite] in a full build): the token will wait in auth.key')
   },
   describe: (recipe) => (recipe.connect ? [`Raspberry Pi Connect: signs in as ${connectUser(recipe) ?? 'the uid-1000 user'} with a token (secret, scrubbed from the card)`] : []),
   example: { connect: { token: 'rpuak_orchardExampleConnectToken0123' } },
