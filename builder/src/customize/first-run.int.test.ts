@@ -178,6 +178,69 @@ describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in
     })
   })
 
+  describe('ssh: password or keys only', () => {
+    const sshRecipe = sealRecipe(parseRecipeYaml(`name: ssh\nsource: { url: "https://example.org/a.img.xz", sha256: ${'a'.repeat(64)} }\narch: arm64\nssh: { enable: true, passwordAuth: false }\n`))
+
+    /** first_run_setup.sh of a recipe with ssh, on a release with openssh-server, its sshd_config as given. */
+    function runSsh(sshdConfig: string) {
+      const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-ssh-'))
+      temps.push(root)
+      for (const dir of ['bin', 'etc/ssh', 'tmp']) mkdirSync(path.join(root, dir), { recursive: true })
+      writeFileSync(path.join(root, 'bin/busybox'), readFileSync(BUSYBOX))
+      chmodSync(path.join(root, 'bin/busybox'), 0o755)
+      spawnSync(CHROOT!, [root, '/bin/busybox', '--install', '-s', '/bin'])
+      writeFileSync(path.join(root, 'etc/ssh/sshd_config'), sshdConfig)
+      writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(sshRecipe, genericTraits('none', { openssh: true }), '1.0.0'))
+      // busybox has no ssh-keygen: that section fails here; the files are what count.
+      spawnSync(UNSHARE!, ['--uts', CHROOT!, root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', HOSTNAME: '' }, encoding: 'utf8' })
+      return (file: string) => readFileSync(path.join(root, file), 'utf8')
+    }
+
+    it('writes the drop-in, and makes an sshd_config without the Include read it first (sshd keeps the first value)', () => {
+      const read = runSsh('PasswordAuthentication yes\nUsePAM yes\n')
+      expect(read('etc/ssh/sshd_config.d/50-orchard.conf')).toBe('PasswordAuthentication no\n')
+      expect(read('etc/ssh/sshd_config')).toBe('Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\nUsePAM yes\n')
+    })
+
+    it("leaves Debian's sshd_config, which already includes the folder, as it is", () => {
+      const debian = 'Include /etc/ssh/sshd_config.d/*.conf\n\nKbdInteractiveAuthentication no\n'
+      expect(runSsh(debian)('etc/ssh/sshd_config')).toBe(debian)
+    })
+  })
+
+  describe('keyboard layout', () => {
+    const keyboardRecipe = sealRecipe(parseRecipeYaml(`name: kb\nsource: { url: "https://example.org/a.img.xz", sha256: ${'a'.repeat(64)} }\narch: arm64\nsystem: { keyboard: de }\n`))
+
+    function runKeyboard(files: Record<string, string>) {
+      const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-kb-'))
+      temps.push(root)
+      for (const dir of ['bin', 'etc/default', 'tmp', 'usr/lib/raspberrypi-sys-mods']) mkdirSync(path.join(root, dir), { recursive: true })
+      writeFileSync(path.join(root, 'bin/busybox'), readFileSync(BUSYBOX))
+      chmodSync(path.join(root, 'bin/busybox'), 0o755)
+      spawnSync(CHROOT!, [root, '/bin/busybox', '--install', '-s', '/bin'])
+      for (const [file, content] of Object.entries(files)) {
+        writeFileSync(path.join(root, file), content)
+        chmodSync(path.join(root, file), 0o755)
+      }
+      writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(keyboardRecipe, genericTraits('none'), '1.0.0'))
+      const run = spawnSync(UNSHARE!, ['--uts', CHROOT!, root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', HOSTNAME: '' }, encoding: 'utf8' })
+      return { run, read: (file: string) => (existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : null) }
+    }
+
+    it("uses Raspberry Pi OS's own imager_custom set_keymap where it is there", () => {
+      const { run, read } = runKeyboard({ 'usr/lib/raspberrypi-sys-mods/imager_custom': '#!/bin/sh\necho "$@" > /tmp/imager_custom.args\n' })
+      expect(run.status, run.stderr).toBe(0)
+      expect(read('tmp/imager_custom.args')).toBe('set_keymap de\n')
+      expect(read('etc/default/keyboard')).toBeNull()
+    })
+
+    it('else sets XKBLAYOUT in /etc/default/keyboard, keeping the rest', () => {
+      const { run, read } = runKeyboard({ 'etc/default/keyboard': 'XKBMODEL="pc105"\nXKBLAYOUT="gb"\nXKBOPTIONS=""\n' })
+      expect(run.status, run.stderr).toBe(0)
+      expect(read('etc/default/keyboard')).toBe('XKBMODEL="pc105"\nXKBLAYOUT="de"\nXKBOPTIONS=""\n')
+    })
+  })
+
   describe('where cloud-init applies the recipe (trixie-cloud-init)', () => {
     const cloudShape = genericTraits('networkmanager', { openssh: false, cloudInit: true, cloudInitSeed: 'file:///boot/firmware', shape: 'trixie-cloud-init', firstBoot: 'cloud-init' })
 
