@@ -48,7 +48,8 @@ export const test = base.extend<{ app: Page }, WorkerFixtures>({
       return
     }
     const browser = await launchChromium()
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+    // An explicit context: @axe-core/playwright refuses pages made by browser.newPage().
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage()
     await page.goto(bridge!.url)
     await use(page)
     await browser.close()

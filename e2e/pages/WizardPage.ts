@@ -24,9 +24,16 @@ export class WizardPage {
     return this.page.getByRole('listitem', { name: label, exact: true })
   }
 
-  /** The system check has finished when the button is enabled again and the list is shown. */
+  /** The system check has finished when its time is shown; the panel is opened if it sits collapsed (all ready). */
   async waitForSystemCheck(): Promise<void> {
     await this.recheck.waitFor({ state: 'visible' })
+    await this.checkedAt.waitFor({ state: 'visible', timeout: 60_000 })
+    const details = this.page.getByRole('complementary', { name: 'This computer' }).locator('details.status-details')
+    if ((await details.getAttribute('open')) === null) await details.locator(':scope > summary').click()
     await this.capabilities.first().waitFor({ state: 'visible' })
+  }
+
+  get checkedAt(): Locator {
+    return this.page.locator('[data-checked-at]')
   }
 }

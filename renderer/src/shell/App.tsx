@@ -2,9 +2,10 @@ import { useEffect, useState } from 'react'
 import type { AppInfo } from '@common/contract'
 import { useClient } from '../client/context'
 import { StatusPanel } from './StatusPanel'
-import { STEPS } from './steps'
+import { QUICK, SCREENS, STEPS } from './steps'
 import { WizardProvider } from '../state/wizard'
 import { About } from './About'
+import { ThemeToggle } from './ThemeToggle'
 import { useTheme } from './useTheme'
 import { useHashRoute } from './useHashRoute'
 import { SystemCheckContext, useSystemCheck } from './useSystemCheck'
@@ -19,12 +20,13 @@ export function App() {
 
 function Wizard() {
   const client = useClient()
-  const route = useHashRoute(STEPS.map((step) => step.id))
+  const route = useHashRoute(SCREENS.map((step) => step.id))
   const system = useSystemCheck()
   const [info, setInfo] = useState<AppInfo | null>(null)
   useEffect(() => void client.call('app.info', {}).then(setInfo, () => setInfo(null)), [client])
 
-  const current = STEPS.find((step) => step.id === route) ?? STEPS[0]!
+  const current = SCREENS.find((step) => step.id === route) ?? STEPS[0]!
+  const quick = current.id === QUICK.id
   const Step = current.component
   useTheme()
   const blocked = current.uses.filter((id) => system.check?.capabilities.find((c) => c.id === id)?.ready === false)
@@ -37,6 +39,11 @@ function Wizard() {
       </a>
       <header className="topbar">
         <h1>Orchard</h1>
+        <nav aria-label="Quick path">
+          <a className="quick-link" href={`#/${QUICK.id}`} aria-current={quick ? 'page' : undefined}>
+            {QUICK.title}
+          </a>
+        </nav>
         <nav aria-label="Wizard steps">
           <ol className="steps">
             {STEPS.map((step, index) => (
@@ -48,6 +55,7 @@ function Wizard() {
             ))}
           </ol>
         </nav>
+        <ThemeToggle />
       </header>
       <div className="body">
         <main aria-labelledby="step-title">
@@ -60,7 +68,8 @@ function Wizard() {
           )}
           <Step />
         </main>
-        <StatusPanel state={system} />
+        {/* The quick path names what it needs; the wizard may use any part (full builds, cloud, boot tests). */}
+        <StatusPanel state={system} needs={quick ? QUICK.uses : null} />
       </div>
       <footer className="muted small">
         {info ? `Orchard ${info.version} · ${info.runtime} · ${info.platform}/${info.arch}${info.elevated ? ' · elevated' : ''}` : 'Orchard'}{' '}

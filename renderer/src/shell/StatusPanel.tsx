@@ -1,8 +1,20 @@
-import type { Capability } from '@common/contract'
+/**
+ * "This computer": what the chosen path needs from the machine, and only that (no cloud or
+ * Docker on a quick flash). Collapsed to one line when all of it is ready; open, with the
+ * fixes, when something is missing.
+ */
+import { useState } from 'react'
+import type { Capability, CapabilityId } from '@common/contract'
 import { failingRequired, type SystemCheckState } from './useSystemCheck'
 
-export function StatusPanel({ state }: { state: SystemCheckState }) {
+export function StatusPanel({ state, needs }: { state: SystemCheckState; needs: CapabilityId[] | null }) {
   const { check, running, error, probesSeen, recheck } = state
+  const shown = check?.capabilities.filter((capability) => !needs || needs.includes(capability.id)) ?? []
+  const ready = check !== null && shown.every((capability) => capability.ready)
+  // Open when something needed is missing, collapsed when all is ready; the user's toggle holds until the verdict or the path changes.
+  const verdict = `${needs?.join(',') ?? 'all'}:${ready}`
+  const [toggled, setToggled] = useState<{ verdict: string; open: boolean } | null>(null)
+  const open = toggled?.verdict === verdict ? toggled.open : !ready
   return (
     <aside className="status" aria-labelledby="status-title">
       <header>
@@ -14,11 +26,24 @@ export function StatusPanel({ state }: { state: SystemCheckState }) {
       {running && <p className="muted" role="status">Checking… {probesSeen} probes done</p>}
       {error && <p role="alert" className="error">System check failed: {error}</p>}
       {check && (
-        <ul className="capabilities" aria-label="Capabilities">
-          {check.capabilities.map((capability) => (
-            <CapabilityItem key={capability.id} capability={capability} />
-          ))}
-        </ul>
+        <details className="status-details" open={open} onToggle={(event) => {
+            const now = event.currentTarget.open
+            if (now !== open) setToggled({ verdict, open: now })
+          }}>
+          <summary>
+            {ready ? (
+              <span className="badge ok">Ready</span>
+            ) : (
+              <span className="badge missing">Missing</span>
+            )}{' '}
+            {ready ? 'Everything this needs is ready' : `${shown.filter((c) => !c.ready).map((c) => c.label).join(', ')}`}
+          </summary>
+          <ul className="capabilities" aria-label="Capabilities">
+            {shown.map((capability) => (
+              <CapabilityItem key={capability.id} capability={capability} />
+            ))}
+          </ul>
+        </details>
       )}
       {check && !running && (
         <p className="muted small" data-checked-at={check.checkedAt}>

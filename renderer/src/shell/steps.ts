@@ -4,6 +4,7 @@ import { BuildStep } from '../features/build/BuildStep'
 import { CardStep } from '../features/card/CardStep'
 import { DevicesStep } from '../features/devices/DevicesStep'
 import { FlashStep } from '../features/flash/FlashStep'
+import { QuickStep } from '../features/quick/QuickStep'
 import { RecipeStep } from '../features/recipe/RecipeStep'
 
 export interface StepDefinition {
@@ -22,3 +23,15 @@ export const STEPS: StepDefinition[] = [
   { id: 'flash', title: 'Flash', summary: 'Many cards at once, verified', uses: ['flash'], component: FlashStep },
   { id: 'card', title: 'Card', summary: 'Edit a flashed card', uses: [], component: CardStep },
 ]
+
+/** The quick path: one screen from a stock image to customised cards. */
+export const QUICK: StepDefinition = {
+  id: 'quick',
+  title: 'Quick flash',
+  summary: 'A stock image, everyday settings, straight to the cards',
+  uses: ['quickBuild', 'flash'],
+  component: QuickStep,
+}
+
+/** Every screen the hash can name: the wizard's steps, then the quick path. */
+export const SCREENS: StepDefinition[] = [...STEPS, QUICK]

@@ -1,6 +1,6 @@
 /**
  * What the steps share while the app runs: the recipe being edited, the image to flash,
- * the devices table with its script templates, and core's settings. Held above the steps
+ * the devices table with its script templates, the Quick flash screen's choices, and core's settings. Held above the steps
  * so moving between them keeps everything.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
@@ -8,6 +8,7 @@ import type { Settings } from '@common/contract'
 import { useClient } from '../client/context'
 import { DEFAULT_TEMPLATES, type DeviceRow, type ScriptFile } from '../features/devices/model'
 import { emptyDraft, type RecipeDraft } from '../features/recipe/draft'
+import { emptyQuick, type QuickState } from '../features/quick/model'
 
 export interface WizardState {
   recipe: RecipeDraft
@@ -21,6 +22,9 @@ export interface WizardState {
   setDevices: (update: DeviceRow[] | ((rows: DeviceRow[]) => DeviceRow[])) => void
   templates: ScriptFile[]
   setTemplates: (update: ScriptFile[] | ((files: ScriptFile[]) => ScriptFile[])) => void
+  /** The Quick flash screen: image, everyday settings, options (the devices table is the one above). */
+  quick: QuickState
+  setQuick: (update: QuickState | ((state: QuickState) => QuickState)) => void
   settings: Settings | null
   updateSettings: (changes: Partial<Settings>) => Promise<void>
 }
@@ -34,6 +38,7 @@ export function WizardProvider({ children }: { children: ReactNode }) {
   const [image, setImage] = useState('')
   const [devices, setDevices] = useState<DeviceRow[]>([])
   const [templates, setTemplates] = useState<ScriptFile[]>(DEFAULT_TEMPLATES)
+  const [quick, setQuick] = useState<QuickState>(emptyQuick)
   const [settings, setSettings] = useState<Settings | null>(null)
 
   useEffect(() => {
@@ -52,8 +57,8 @@ export function WizardProvider({ children }: { children: ReactNode }) {
   )
 
   const value = useMemo(
-    () => ({ recipe, setRecipe, recipePath, setRecipePath, image, setImage, devices, setDevices, templates, setTemplates, settings, updateSettings }),
-    [recipe, recipePath, image, devices, templates, settings, updateSettings],
+    () => ({ recipe, setRecipe, recipePath, setRecipePath, image, setImage, devices, setDevices, templates, setTemplates, quick, setQuick, settings, updateSettings }),
+    [recipe, recipePath, image, devices, templates, quick, settings, updateSettings],
   )
   return <WizardContext.Provider value={value}>{children}</WizardContext.Provider>
 }
