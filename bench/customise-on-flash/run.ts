@@ -20,7 +20,7 @@ import { flashImage, type FlashDevice } from '../../builder/src/flash/write'
 import { imageSize } from '../../builder/src/source/image-size'
 import { formatBytes } from '../../builder/src/util/bytes'
 import { compressedFixture, liteShapedImage } from '../lib/images'
-import { allocated, bytesInUse, median, timed } from '../lib/measure'
+import { allocated, bytesInUse, median, timed, type Timing } from '../lib/measure'
 
 const DESTINATIONS = 4
 const ROUNDS = 3
@@ -50,8 +50,8 @@ startupScripts: { runOnce: [hello.sh] }
     const recordsFile = path.join(dir, 'records.jsonl')
 
     console.log(`\n${label}: ${image} (${formatBytes((await imageSize(image))!)} uncompressed) → ${DESTINATIONS} image files`)
-    const ours: number[] = []
-    const plain: number[] = []
+    const ours: Timing[] = []
+    const plain: Timing[] = []
     for (let round = 0; round < ROUNDS; round++) {
       plain.push(await timed('plain', () => flashImage({ image, targets: files('plain'), cache, recordsFile })))
       ours.push(await timed('customised', () => flashImage({ image, targets: files('ours'), devices, recipe, cache, recordsFile })))
