@@ -26,7 +26,8 @@ export interface ImageFiles {
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
-export async function listImageFiles(file: string): Promise<ImageFiles> {
+/** With `root: false` the root fs is not walked (its map stays empty): a caller that knows both roots are the same bytes. */
+export async function listImageFiles(file: string, options: { root?: boolean } = {}): Promise<ImageFiles> {
   const boot = await withImage(file, 'read', async (image) => {
     const boot = new Map<string, FileRecord>()
     await withFat(image.disk, image.boot, async (fat) => {
@@ -39,5 +40,5 @@ export async function listImageFiles(file: string): Promise<ImageFiles> {
     })
     return boot
   })
-  return { boot, root: await walkExtTree(file) }
+  return { boot, root: options.root === false ? new Map() : await walkExtTree(file) }
 }
