@@ -34,12 +34,14 @@ export const cloudInitFiles = defineFeature({
     ...(cloudInit?.userData ? [{ field: 'cloudInit.userData', file: cloudInit.userData }] : []),
     ...(cloudInit?.networkConfig ? [{ field: 'cloudInit.networkConfig', file: cloudInit.networkConfig }] : []),
   ],
+  // Parsing and merging need no image: `orchard recipe validate` and the app's form report them.
+  checkFiles: async (recipe, read) => {
+    await mergedSeed(recipe as unknown as SealedRecipe, read)
+  },
   // After the generated seed is on the card (customize.ts writes it before any writeBoot).
   writeBoot: async (recipe, fat, { traits, readRecipeFile, onStep }) => {
     const { cloudInit } = recipe
     if (!cloudInit) return
-    // Every hook gets the whole sealed recipe (registry.ts); merging reads every feature's part of it.
-    const whole = recipe as unknown as SealedRecipe
     const named = [cloudInit.userData && 'cloudInit.userData', cloudInit.networkConfig && 'cloudInit.networkConfig'].filter(Boolean).join(' and ')
     if (traits.firstBoot !== 'cloud-init') {
       throw new BuildError(
@@ -49,23 +51,39 @@ export const cloudInitFiles = defineFeature({
         { problems: [{ path: named.split(' ')[0], message: `needs a release whose settings cloud-init applies (shape trixie-cloud-init); this image is ${traits.shape}` }] },
       )
     }
-    if (cloudInit.userData) {
-      const source = { field: 'cloudInit.userData', file: cloudInit.userData }
-      const text = userDataText(mergeUserData(whole, parseUserData((await readRecipeFile(source.file, source.field)).toString('utf8'), source), source), source.file)
+    // Every hook gets the whole sealed recipe (registry.ts); merging reads every feature's part of it.
+    const whole = recipe as unknown as SealedRecipe
+    const { userData, networkConfig } = await mergedSeed(whole, readRecipeFile)
+    if (userData) {
+      const label = `cloudInit.userData (${cloudInit.userData})`
       // Imported here: recipe/secrets.ts reads the registry as it loads, and the registry loads this module.
       const { secretValues } = await import('../recipe/secrets')
-      onStep(await checkUserDataSchema(text, `${source.field} (${source.file})`, secretValues(whole)))
-      await fat.writeFile('/user-data', text)
-      onStep(`cloud-init: ${source.file} merged into user-data`)
+      onStep(await checkUserDataSchema(userData, label, secretValues(whole)))
+      await fat.writeFile('/user-data', userData)
+      onStep(`cloud-init: ${cloudInit.userData} merged into user-data`)
     }
-    if (cloudInit.networkConfig) {
-      const source = { field: 'cloudInit.networkConfig', file: cloudInit.networkConfig }
-      const network = mergeNetworkConfig(whole, parseNetworkConfig((await readRecipeFile(source.file, source.field)).toString('utf8'), source), source)
-      await fat.writeFile('/network-config', networkConfigText(network, source.file))
-      onStep(`cloud-init: ${source.file} merged into network-config`)
+    if (networkConfig) {
+      await fat.writeFile('/network-config', networkConfig)
+      onStep(`cloud-init: ${cloudInit.networkConfig} merged into network-config`)
     }
   },
   describe: ({ cloudInit }) =>
     cloudInit ? [[cloudInit.userData && `user-data from ${cloudInit.userData}`, cloudInit.networkConfig && `network-config from ${cloudInit.networkConfig}`].filter(Boolean).join(', ') + ', merged with the recipe'] : [],
   example: { cloudInit: { userData: 'cloud-init/user-data.yaml', networkConfig: 'cloud-init/network-config.yaml' } },
 })
+
+/** The seed files' text with the user's files merged in (null for one the recipe does not name); INVALID_RECIPE on any problem. */
+async function mergedSeed(recipe: SealedRecipe, read: (file: string, field: string) => Promise<Buffer>): Promise<{ userData: string | null; networkConfig: string | null }> {
+  const { cloudInit } = recipe
+  let userData: string | null = null
+  let networkConfig: string | null = null
+  if (cloudInit?.userData) {
+    const source = { field: 'cloudInit.userData', file: cloudInit.userData }
+    userData = userDataText(mergeUserData(recipe, parseUserData((await read(source.file, source.field)).toString('utf8'), source), source), source.file)
+  }
+  if (cloudInit?.networkConfig) {
+    const source = { field: 'cloudInit.networkConfig', file: cloudInit.networkConfig }
+    networkConfig = networkConfigText(mergeNetworkConfig(recipe, parseNetworkConfig((await read(source.file, source.field)).toString('utf8'), source), source), source.file)
+  }
+  return { userData, networkConfig }
+}

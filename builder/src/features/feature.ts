@@ -83,6 +83,11 @@ export interface Feature<Shape extends z.ZodRawShape = z.ZodRawShape, System ext
   check?: (recipe: Own<Shape, System>) => { path: (string | number)[]; message: string }[]
   /** Local files it names, with the field that names each. */
   files?: (recipe: Sealed) => { field: string; file: string }[]
+  /**
+   * Checks of those files' content that need no image (validate, the app's form, build.zip
+   * packing and builds run it with the files' checks): throws INVALID_RECIPE naming the field.
+   */
+  checkFiles?: (recipe: Sealed, read: (file: string, field: string) => Promise<Buffer>) => Promise<void>
   /** ARM work it needs (packages, steps), or nothing. */
   arm?: (recipe: Sealed) => ArmNeeds | null
   /**

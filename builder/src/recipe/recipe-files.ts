@@ -14,6 +14,7 @@ import path from 'node:path'
 import { features } from '../features/registry'
 import { BuildError } from '../util/errors'
 import type { Recipe, SealedRecipe } from './schema'
+import { sealRecipe } from './secrets'
 import { describeProblems, type RecipeProblem } from './yaml'
 
 export interface RecipeFile {
@@ -101,6 +102,12 @@ export async function recipeFiles(recipe: AnyRecipe, baseDir: string): Promise<R
   }
   if (missing.length) {
     throw new BuildError('NOT_FOUND', `The recipe names files that do not exist:\n${describeProblems(missing)}`, { problems: missing })
+  }
+  const checkers = features.filter((feature) => feature.checkFiles && feature.files?.(recipe as SealedRecipe).length)
+  if (checkers.length) {
+    // Content checks see the recipe as a build does: sealed (sealing a sealed recipe changes nothing).
+    const sealed = sealRecipe(recipe as Recipe)
+    for (const feature of checkers) await feature.checkFiles!(sealed, (file, field) => readRecipeFile(recipe, baseDir, file, field))
   }
   return outcomes.map((outcome) => (outcome as { ok: RecipeFile }).ok)
 }
