@@ -64,14 +64,21 @@ function staticConfigurator(traits: ReleaseTraits): string {
     printf '\\n[ipv6]\\nmethod=auto\\n'
   } > "/etc/NetworkManager/system-connections/orchard-$1.nmconnection"
   umask 022
-  log "static address $2 on $1 (NetworkManager)"`
+  log "static address $2 on $1 (NetworkManager)"
+  # In effect on this boot too: NetworkManager may already have brought the interface up on DHCP.
+  if have nmcli && nmcli -t -f RUNNING general >/dev/null 2>&1; then
+    nmcli connection reload >/dev/null 2>&1
+    nmcli --wait 30 connection up "orchard-$1" >/dev/null 2>&1 || log "static address on $1: not active yet (NetworkManager brings it up when $1 appears)"
+  fi`
     case 'dhcpcd':
       return `  {
     printf '\\n# Orchard static address\\ninterface %s\\nstatic ip_address=%s\\n' "$1" "$2"
     [ -n "$3" ] && printf 'static routers=%s\\n' "$3"
     [ -n "$4" ] && printf 'static domain_name_servers=%s\\n' "$4"
   } >> /etc/dhcpcd.conf
-  log "static address $2 on $1 (dhcpcd)"`
+  log "static address $2 on $1 (dhcpcd)"
+  # In effect on this boot too: a running dhcpcd rereads its configuration and rebinds the interface.
+  have dhcpcd && dhcpcd --rebind "$1" >/dev/null 2>&1 || true`
     case 'ifupdown':
       return `  mkdir -p /etc/network/interfaces.d
   {
@@ -80,7 +87,9 @@ function staticConfigurator(traits: ReleaseTraits): string {
     [ -n "$4" ] && printf '    dns-nameservers %s\\n' "$4"
   } > "/etc/network/interfaces.d/$1"
   if [ -n "$4" ] && [ ! -L /etc/resolv.conf ]; then printf '%s\\n' "$4" | tr ' ' '\\n' | sed 's/^/nameserver /' > /etc/resolv.conf; fi
-  log "static address $2 on $1 (ifupdown)"`
+  log "static address $2 on $1 (ifupdown)"
+  # In effect on this boot too: networking.service has already run without this stanza.
+  if have ifup; then ifdown --force "$1" >/dev/null 2>&1; ifup "$1" >/dev/null 2>&1 || log "static address on $1: ifup failed (applied at next boot)"; fi`
     case 'none':
       return `  mkdir -p /etc/systemd/network
   {

@@ -100,7 +100,9 @@ describe.skipIf(skip).each(CELLS.filter((cell) => !only || only.includes(cell.na
   }, 3_600_000)
 
   afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true })
+    // ORCHARD_MATRIX_KEEP=1 keeps the console log, recipe and disks for a look afterwards.
+    if (dir && !process.env.ORCHARD_MATRIX_KEEP) await rm(dir, { recursive: true, force: true })
+    else if (dir) console.log(`[matrix ${cell.name}] kept ${dir}`)
   })
 
   it('is detected as its shape', () => {
