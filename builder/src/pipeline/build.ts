@@ -209,6 +209,8 @@ async function runArmWork(
   const bootAfter = await runSteps({ executor, source, rootPartition, boot, bootAfter: path.join(workDir, 'boot-after'), arch: recipe.arch, plan: stepPlan(recipe, Math.floor(time.getTime() / 1000)), dockerfile, rootDir, onStep, onLine, signal })
   const normalized = await normalizeVolatileFiles(rootDir)
   if (normalized.length) onStep(`logs and caches of the build emptied or removed: ${normalized.join(', ')}`)
+  // Tried on the source in memory first: a boot partition that would overflow fails now, not after the repack.
+  await writeBootChanges(source.image, boot, bootAfter, time, { dryRun: true })
   onStep('rebuilding the root filesystem')
   const repacked = path.join(workDir, 'repacked.img')
   await repackImage(source.image, rootDir, repacked, pins)

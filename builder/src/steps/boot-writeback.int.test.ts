@@ -69,7 +69,9 @@ describe.skipIf(skip)('boot partition write-back', () => {
       await mkdir(path.join(boot, 'overlays/a folder with a long name'), { recursive: true })
       await writeFile(path.join(boot, 'overlays/a folder with a long name/orchard-proof-overlay.dtbo'), Buffer.alloc(70_000, 7))
     })
+    const dry = await writeBootChanges(image, before, after, undefined, { dryRun: true })
     const changes = await writeBootChanges(copy, before, after, new Date('2026-01-02T03:04:06Z'))
+    expect(changes).toEqual(dry)
     expect(changes.removed.sort()).toEqual(['/Old Folder', '/Old Folder/inner', '/Old Folder/inner/old overlay.dtbo', '/README', '/issue.txt'])
     expect(changes.changed.sort()).toEqual(['/config.txt', '/samesize.txt'])
     expect(changes.added.sort()).toEqual(['/overlays', '/overlays/a folder with a long name', '/overlays/a folder with a long name/orchard-proof-overlay.dtbo', '/readme'])
@@ -98,6 +100,10 @@ describe.skipIf(skip)('boot partition write-back', () => {
       await truncate(path.join(boot, 'kernel8.img'), 140e6) // bigger than the 134 MB (128 MiB) partition
       await appendFile(path.join(boot, 'config.txt'), 'dtoverlay=more\n')
     })
+    // The dry run (a build tries it on the source before the repack) says the same and writes nothing.
+    const was = (await stat(image)).mtimeMs
+    await expect(writeBootChanges(image, before, after, undefined, { dryRun: true })).rejects.toMatchObject({ code: 'BOOT_PARTITION_FULL' })
+    expect((await stat(image)).mtimeMs).toBe(was)
     const error = await writeBootChanges(copy, before, after).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'BOOT_PARTITION_FULL' })
     const message = (error as Error).message

@@ -26,8 +26,12 @@ export interface BootChanges {
   removed: string[]
 }
 
-/** Makes the boot partition of `image` hold `after`, given that it held `before`; `now` stamps what is written. */
-export async function writeBootChanges(image: string, before: BootTree, after: BootTree, now?: Date): Promise<BootChanges> {
+/**
+ * Makes the boot partition of `image` hold `after`, given that it held `before`; `now` stamps
+ * what is written. `dryRun`: every write kept in memory (copy-on-write) and dropped, so a
+ * build learns that the changes fit before it spends minutes rebuilding the root fs.
+ */
+export async function writeBootChanges(image: string, before: BootTree, after: BootTree, now?: Date, { dryRun = false } = {}): Promise<BootChanges> {
   const mount = before.mount
   const old = await walk(bootFolder(before.dir, mount), mount)
   const next = await walk(bootFolder(after.dir, mount), mount)
@@ -45,7 +49,7 @@ export async function writeBootChanges(image: string, before: BootTree, after: B
   changes.added.push(...newDirs)
   if (!removed.length && !newDirs.length && !written.length) return changes
 
-  await withImage(image, 'write', async (opened) =>
+  await withImage(image, dryRun ? 'copyOnWrite' : 'write', async (opened) =>
     withFat(
       opened.disk,
       opened.boot,

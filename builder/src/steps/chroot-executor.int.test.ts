@@ -1,5 +1,5 @@
 /**
- * Full builds in a qemu-user chroot: Docker installed, failures and cancel (executors.int.test.ts
+ * Full builds in a qemu-user chroot: Docker installed, failures (apt, an overfilled boot partition) and cancel (executors.int.test.ts
  * builds the same recipe through both executors).
  */
 import { spawnSync } from 'node:child_process'
@@ -57,6 +57,16 @@ describe.skipIf(skip)('chroot builds', () => {
     expect(mountsUnder(cache)).toEqual([])
     expect((await readdir(cache)).filter((name) => name.startsWith('full-build-'))).toEqual([])
   }, 1_200_000)
+
+  it('fails a build whose step overfills the boot partition with BOOT_PARTITION_FULL naming the file, nothing left behind', async () => {
+    const loaded = await recipe('overflow', 'steps:\n  - { name: a kernel too big, run: "head -c 140000000 /dev/zero > /boot/firmware/kernel8.img" }\n')
+    const out = path.join(dir, 'overflow-out')
+    const error = await buildImage(loaded, { outDir: out, cache, mode: 'chroot' }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'BOOT_PARTITION_FULL', message: expect.stringContaining('/boot/firmware/kernel8.img: new, 140.0 MB') })
+    expect(await readdir(out)).toEqual([])
+    expect(mountsUnder(cache)).toEqual([])
+    expect((await readdir(cache)).filter((name) => name.startsWith('full-build-'))).toEqual([])
+  }, 600_000)
 
   it('cancels mid-step: the step ends, nothing is left behind', async () => {
     const loaded = await recipe('slow', 'steps:\n  - { name: wait forever, run: "sleep 600" }\n')
