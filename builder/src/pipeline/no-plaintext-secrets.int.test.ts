@@ -38,6 +38,9 @@ const PLAIN = {
   devicePassphrase: 'plain-device-passphrase-5R1',
 }
 const plaintexts = Object.values(PLAIN)
+// The Connect sign-in token cannot be hashed: the image must carry it (a scrubbed first_run_setup.sh
+// line), so it is checked as a sealed form: in no output, log, status, record or build info.
+const CONNECT_TOKEN = 'rpuak_sealed-connect-token-8T6'
 const skip = fixtureUnavailableReason('arm64') ?? (process.getuid?.() === 0 ? null : 'reading images back needs root')
 if (skip) console.log(`[no-plaintext-secrets] skipped: ${skip}`)
 
@@ -74,6 +77,7 @@ async function writeRecipe(source: string): Promise<string> {
       `  - { name: admin, password: ${PLAIN.adminPassword}, sudo: true }`,
       `  - { name: kiosk, password: ${PLAIN.kioskPassword} }`,
       `wifi: { ssid: ${SSID}, passphrase: ${PLAIN.wifiPassphrase}, country: GB }`,
+      `connect: { token: ${CONNECT_TOKEN} }`,
       'startupScripts: { everyTime: [scripts/hello.sh] }',
       '',
     ].join('\n'),
@@ -86,7 +90,8 @@ function sealedForms(image: string): string[] {
   const script = mtype(extractPartition(image, 1, path.join(dir, 'sealed.fat')), '/startup-scripts/run-once/first_run_setup.sh')
   const hashes = script.match(/\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/g) ?? []
   expect(hashes).toHaveLength(2)
-  return [...hashes, wifiPsk(SSID, PLAIN.wifiPassphrase), wifiPsk(DEVICE_SSID, PLAIN.devicePassphrase)]
+  expect(script).toContain(`CONNECT_TOKEN='${CONNECT_TOKEN}' # orchard:secret`)
+  return [...hashes, wifiPsk(SSID, PLAIN.wifiPassphrase), wifiPsk(DEVICE_SSID, PLAIN.devicePassphrase), CONNECT_TOKEN]
 }
 
 beforeAll(async () => {
@@ -185,8 +190,9 @@ describe.skipIf(skip)('no plaintext secret anywhere: a cloud build through the l
 
   it('status.json, build.log, build info and the CLI output show neither plaintext nor sealed secrets', async () => {
     const recipeInZip = (await readFile(path.join(dir, 'zip-members', 'recipe.yml'), 'utf8')) || ''
-    const sealed = [...(recipeInZip.match(/\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/g) ?? []), wifiPsk(SSID, PLAIN.wifiPassphrase)]
-    expect(sealed).toHaveLength(3)
+    const sealed = [...(recipeInZip.match(/\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/g) ?? []), wifiPsk(SSID, PLAIN.wifiPassphrase), CONNECT_TOKEN]
+    expect(sealed).toHaveLength(4)
+    expect(recipeInZip).toContain(`authKey: ${CONNECT_TOKEN}`)
     for (const name of ['status.json', 'build.log', 'buildinfo.json']) {
       expect(shown((await getObject(`builds/${id}/${name}`)).toString('utf8'), [...plaintexts, ...sealed]), name).toEqual([])
     }
