@@ -9,7 +9,7 @@ const MAX_TABS = 120
 /** Presses Tab until `target` has focus; fails naming the target when it is not reachable. */
 export async function tabTo(page: Page, target: Locator, { backwards = false } = {}): Promise<void> {
   for (let presses = 0; presses < MAX_TABS; presses += 1) {
-    if (await target.evaluate('(element) => element === document.activeElement').catch(() => false)) return
+    if (await target.evaluate((element) => element.matches(':focus')).catch(() => false)) return
     await page.keyboard.press(backwards ? 'Shift+Tab' : 'Tab')
   }
   throw new Error(`Not reachable with ${MAX_TABS} presses of ${backwards ? 'Shift+Tab' : 'Tab'}: ${target.toString()}`)
