@@ -68,8 +68,8 @@ function Wizard() {
           )}
           <Step />
         </main>
-        {/* The quick path names what it needs; the wizard may use any part (full builds, cloud, boot tests). */}
-        <StatusPanel state={system} needs={quick ? QUICK.uses : null} />
+        {/* What this screen uses (the quick path: quick build and flashing; Flash: flashing); a screen that uses none (Recipe, Devices, Card) shows all. */}
+        <StatusPanel state={system} needs={current.uses.length ? current.uses : null} />
       </div>
       <footer className="muted small">
         {info ? `Orchard ${info.version} · ${info.runtime} · ${info.platform}/${info.arch}${info.elevated ? ' · elevated' : ''}` : 'Orchard'}{' '}
