@@ -3,14 +3,25 @@
  * machine (QEMU, arm64), and their startup scripts run. Everything is judged afterwards by
  * reading the disk from the host with mtools and debugfs.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { createBridgeTransport } from '@common/bridge-transport'
+import { createClient } from '@common/client'
+import type { FlashFinished } from '@common/contract'
+import { createCore } from '../../../../electron/core'
+import { startBridge } from '../../../../electron/bridge/server'
 import { buildImage } from '../../pipeline/build'
-import { flashImage } from '../../flash/write'
-import { loadRecipe } from '../../recipe/load'
+import type { CardRecord } from '../../flash/records'
+import type { FlashDevice } from '../../flash/write'
+import { loadRecipe, recipeHash } from '../../recipe/load'
+import { attachLoop, detachLoop } from '../loop'
+import { addTestDrives } from '../test-drives'
 import { wifiPsk } from '../../recipe/crypt'
 import { debugfs, extStat, extractPartition, mls, mtype, sha256sum } from '../disk-tools'
 import { stringsInFile } from '../find-bytes'
@@ -23,6 +34,7 @@ const PASSWORD = 'boot-proof-password-4411'
 const DEVICE_SSID = 'Proof Net'
 const DEVICE_PASSPHRASE = 'device-passphrase-8D3'
 const deviceKey = (hostname: string) => `-----BEGIN PRIVATE KEY----- proof-device-key-${hostname}`
+const ORCHARD = fileURLToPath(new URL('../../../../bin/orchard.js', import.meta.url))
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn0yd1NFhL3G5oCt2sSzeT3Xrbf8fc3Ql boot@orchard'
 const skip =
   process.getuid?.() !== 0 ? 'needs root (fixture build)' : !findExecutable('qemu-system-aarch64') ? 'qemu-system-aarch64 is not installed' : null
@@ -31,16 +43,55 @@ if (skip) console.log(`[boot] skipped: ${skip}`)
 describe.skipIf(skip)('boot proof', () => {
   let dir: string
   let built: string
+  let recipeSha256: string
 
   /** Boots, prints how long it took, and requires a clean power-off. */
   async function boot(image: string, name: string): Promise<BootResult> {
-    const result = await bootImage({ image, logFile: path.join(dir, `${name}.log`) })
+    // ORCHARD_BOOT_TIMEOUT_MS: more than the default 6 minutes, for a machine shared with other work.
+    const result = await bootImage({ image, logFile: path.join(dir, `${name}.log`), timeoutMs: Number(process.env.ORCHARD_BOOT_TIMEOUT_MS) || undefined })
     console.log(`[boot] ${name}: ${result.poweredOff ? 'powered off' : result.timedOut ? 'TIMED OUT' : 'stopped'} after ${result.seconds.toFixed(0)} s`)
     expect(result.timedOut, result.log.slice(-3000)).toBe(false)
     expect(result.poweredOff).toBe(true)
     return result
   }
   const part = (image: string, index: number, name: string) => extractPartition(image, index, path.join(dir, name))
+
+  /** The recipe's user, read from a booted card's root: the password hash matches PASSWORD, the SSH key is in place. */
+  function expectRecipeUser(root: string): void {
+    const shadow = debugfs(root, 'cat /etc/shadow').split('\n').find((line) => line.startsWith('fleet:'))!
+    const hash = shadow.split(':')[1]!
+    expect(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, PASSWORD], { encoding: 'utf8' }).trim()).toBe(hash)
+    const home = debugfs(root, 'cat /etc/passwd').split('\n').find((line) => line.startsWith('fleet:'))!.split(':')[5]!
+    expect(debugfs(root, `cat ${home}/.ssh/authorized_keys`)).toBe(`${SSH_KEY}\n`)
+  }
+
+  /**
+   * The app's path for one card: core's flash.start with the stock image and the recipe, over the
+   * loopback bridge; the writer process (as for any drive) writes `backing` through a loop device.
+   */
+  async function flashThroughApp(image: string, backing: string, device: FlashDevice): Promise<CardRecord[]> {
+    const loop = attachLoop(backing)
+    const removeTestDrive = await addTestDrives([loop])
+    const saved = process.env.ORCHARD_TEST_DRIVES
+    process.env.ORCHARD_TEST_DRIVES = loop
+    const core = createCore({ runtime: { name: 'orchard', version: '0', runtime: 'node' }, cache: path.join(dir, 'cache'), recordsFile: path.join(dir, 'app-records.jsonl') })
+    const bridge = await startBridge(core)
+    try {
+      const client = createClient(createBridgeTransport(bridge.origin, bridge.token, WebSocket))
+      const finished = new Promise<FlashFinished>((resolve) => client.on('flash.finished', resolve))
+      await client.call('flash.start', { image, recipe: path.join(dir, 'recipe.yml'), targets: [{ kind: 'drive', device: loop }], devices: [device], verify: true })
+      const end = await finished
+      expect(end.error).toBeUndefined()
+      return end.records
+    } finally {
+      await core.flash.idle()
+      core.stop()
+      await bridge.close()
+      await removeTestDrive()
+      detachLoop(loop)
+      process.env.ORCHARD_TEST_DRIVES = saved
+    }
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-boot-'))
@@ -65,7 +116,9 @@ startupScripts:
   everyTime: [scripts/50-count.sh, scripts/zz-poweroff.sh]
 `,
     )
-    built = (await buildImage(await loadRecipe(path.join(dir, 'recipe.yml')), { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })).image
+    const loaded = await loadRecipe(path.join(dir, 'recipe.yml'))
+    recipeSha256 = recipeHash(loaded.recipe)
+    built = (await buildImage(loaded, { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })).image
   }, 1_800_000)
 
   afterAll(() => rm(dir, { recursive: true, force: true }))
@@ -87,11 +140,7 @@ startupScripts:
       expect(ran).toContain('orchard:scrubbed')
       expect(ran).not.toMatch(/\$6\$/)
       expect(debugfs(root, 'cat /etc/hostname')).toBe('proof-host\n')
-      const shadow = debugfs(root, 'cat /etc/shadow').split('\n').find((line) => line.startsWith('fleet:'))!
-      const hash = shadow.split(':')[1]!
-      expect(execFileSync('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, PASSWORD], { encoding: 'utf8' }).trim()).toBe(hash)
-      const home = debugfs(root, 'cat /etc/passwd').split('\n').find((line) => line.startsWith('fleet:'))!.split(':')[5]!
-      expect(debugfs(root, `cat ${home}/.ssh/authorized_keys`)).toBe(`${SSH_KEY}\n`)
+      expectRecipeUser(root)
       expect(mtype(boot, '/proof/hello.txt')).toBe('hello from proof-host at no site\n')
     })
 
@@ -116,30 +165,60 @@ startupScripts:
     }, 900_000)
   })
 
-  describe('two cards flashed from one image, each its own device', () => {
+  /**
+   * Two cards straight from the stock fixture, customised on the way (no image built), each its
+   * own device: one by the CLI (`orchard flash <stock> --recipe … --devices devices.csv`, an image
+   * file), one through the app's path (core's flash.start with the recipe over the bridge, the
+   * real writer process writing a loop device). The boots these replace proved a built image
+   * flashed with device files; the quick-built image above still boots, and the integration test
+   * customise-on-flash.int.test.ts shows both ways give the same partition contents.
+   */
+  describe('two cards customised on the way from the stock image, each its own device: one by the CLI, one through the app', () => {
     const cards = ['card-one', 'card-two']
-    const files = cards.map((name) => () => path.join(dir, `${name}.img`))
+    const file = (i: number) => path.join(dir, `${cards[i]}.img`)
+    /** The user's password hash each card carried before its first boot (sealed per flash, so per card). */
+    const userHashes: string[] = []
 
     beforeAll(async () => {
-      const records = await flashImage({
-        image: built,
-        targets: files.map((file) => ({ kind: 'file', path: file() })),
-        devices: cards.map((hostname, i) => ({
-          hostname,
-          variables: { HOSTNAME: hostname, SITE: `site-${i + 1}`, WIFI_SSID: DEVICE_SSID, WIFI_PSK: DEVICE_PASSPHRASE },
-          files: { resources: { 'keys/device.key': deviceKey(hostname) } },
-        })),
-        cache: path.join(dir, 'cache'),
-        recordsFile: path.join(dir, 'records.jsonl'),
+      const fixture = await bootableFixture('arm64')
+      const started = Date.now()
+      // The CLI: a devices.csv carries variables (no resources); the card is an image file.
+      await writeFile(path.join(dir, 'devices.csv'), `hostname,site,wifi ssid,wifi psk\ncard-one,site-1,${DEVICE_SSID},${DEVICE_PASSPHRASE}\n`)
+      const cli = spawnSync(process.execPath, [ORCHARD, 'flash', fixture, '--recipe', path.join(dir, 'recipe.yml'), '--devices', path.join(dir, 'devices.csv'), '--to', file(0)], {
+        encoding: 'utf8',
+        env: { ...process.env, ORCHARD_CACHE_DIR: path.join(dir, 'cache'), ORCHARD_DATA_DIR: path.join(dir, 'data') },
+        timeout: 600_000,
       })
-      expect(records.map((r) => r.ok)).toEqual([true, true])
-      for (const [i, file] of files.entries()) await boot(file(), cards[i]!)
+      expect(cli.status, cli.stderr).toBe(0)
+      const cliRecord = JSON.parse(readFileSync(path.join(dir, 'data', 'flash-records.jsonl'), 'utf8').trim()) as CardRecord
+      expect([cliRecord.hostname, cliRecord.ok, cliRecord.verified, cliRecord.recipeSha256]).toEqual(['card-one', true, true, recipeSha256])
+      const cliSeconds = (Date.now() - started) / 1000
+
+      // The app's path: core over the bridge, the writer process on a loop device as big as the image.
+      execFileSync('truncate', ['-s', String(statSync(fixture).size), file(1)])
+      const records = await flashThroughApp(fixture, file(1), {
+        hostname: 'card-two',
+        variables: { SITE: 'site-2', WIFI_SSID: DEVICE_SSID, WIFI_PSK: DEVICE_PASSPHRASE },
+        files: { resources: { 'keys/device.key': deviceKey('card-two') } },
+      })
+      expect(records.map((r) => [r.hostname, r.kind, r.ok, r.verified, r.recipeSha256])).toEqual([['card-two', 'drive', true, true, recipeSha256]])
+      console.log(`[boot] customised on the way: CLI card ${cliSeconds.toFixed(0)} s, app card ${((Date.now() - started) / 1000 - cliSeconds).toFixed(0)} s`)
+
+      for (const [i, name] of cards.entries()) {
+        userHashes.push(/\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/.exec(mtype(part(file(i), 1, `${name}-before.fat`), '/startup-scripts/run-once/first_run_setup.sh'))![0])
+        await boot(file(i), name)
+      }
     }, 1_800_000)
 
+    it.each(cards.map((name, i) => [name, i] as const))('%s booted with the recipe applied (user, password, SSH key, startup scripts)', (name, i) => {
+      const boot = part(file(i), 1, `${name}-recipe.fat`)
+      expect(mls(boot, '/startup-scripts/ran-once')).toEqual(['10-hello.sh', 'first_run_setup.sh'])
+      expectRecipeUser(part(file(i), 2, `${name}-recipe.ext4`))
+    })
+
     it.each(cards.map((name, i) => [name, i] as const))('%s booted with its own hostname, and its scripts saw its own variables', (name, i) => {
-      const file = files[i]!()
-      const root = part(file, 2, `${name}.ext4`)
-      const boot = part(file, 1, `${name}.fat`)
+      const root = part(file(i), 2, `${name}.ext4`)
+      const boot = part(file(i), 1, `${name}.fat`)
       expect(debugfs(root, 'cat /etc/hostname')).toBe(`${name}\n`)
       expect(mtype(boot, '/proof/hello.txt')).toBe(`hello from ${name} at site-${i + 1}\n`)
       // device.env left the card for root-only storage at first boot.
@@ -149,17 +228,18 @@ startupScripts:
     })
 
     it.each(cards.map((name, i) => [name, i] as const))('%s: left no secret on the card after first boot, and the device keeps its own in root-only storage', async (name, i) => {
-      const file = files[i]!()
-      const userHash = /\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/.exec(mtype(part(built, 1, 'built.fat'), '/startup-scripts/run-once/first_run_setup.sh'))![0]
       const psk = wifiPsk(DEVICE_SSID, DEVICE_PASSPHRASE)
       // Raw bytes of the FAT partition: free clusters and wiped files included.
-      const fat = part(file, 1, `${name}-secrets.fat`)
-      expect(await stringsInFile(fat, [DEVICE_PASSPHRASE, psk, deviceKey(name), userHash])).toEqual([])
-      expect(await stringsInFile(file, [DEVICE_PASSPHRASE, PASSWORD])).toEqual([])
-      const root = part(file, 2, `${name}-secrets.ext4`)
-      expect(extStat(root, '/var/lib/orchard/resources/keys/device.key')).toMatchObject({ type: 'regular', mode: 0o600, uid: 0 })
-      expect(debugfs(root, 'cat /var/lib/orchard/resources/keys/device.key')).toBe(deviceKey(name))
+      const fat = part(file(i), 1, `${name}-secrets.fat`)
+      expect(await stringsInFile(fat, [DEVICE_PASSPHRASE, psk, deviceKey(name), userHashes[i]!])).toEqual([])
+      expect(await stringsInFile(file(i), [DEVICE_PASSPHRASE, PASSWORD])).toEqual([])
+      const root = part(file(i), 2, `${name}-secrets.ext4`)
       expect(debugfs(root, 'cat /var/lib/orchard/device.env')).toContain(`WIFI_PSK=${psk}`)
+      if (name === 'card-two') {
+        // Resources come through the app's devices (a devices.csv carries variables only).
+        expect(extStat(root, '/var/lib/orchard/resources/keys/device.key')).toMatchObject({ type: 'regular', mode: 0o600, uid: 0 })
+        expect(debugfs(root, 'cat /var/lib/orchard/resources/keys/device.key')).toBe(deviceKey(name))
+      }
     })
   })
 })
