@@ -75,12 +75,17 @@ const devices = Array.from({ length: deviceCount }, (_, i) => {
 console.log(`${deviceCount} devices, ${slots} readers at ${rates.map((r) => r / MB).join(', ')} MB/s, a ${formatBytes(imageMib << 20)} image, verify on`)
 
 /** Factory mode with a card swapped in as soon as a reader's card is done; per reader, the seconds it spent on cards. */
-async function ours(): Promise<{ seconds: number; busy: number[]; cards: number }> {
+async function ours(): Promise<{ seconds: number; busy: number[]; done: number[] }> {
   const busySince = new Map<string, number>()
   const busy = new Map<string, number>()
   const chains = new Map<string, Promise<void>>()
   const act = (reader: CardReader, step: () => Promise<void>) => chains.set(reader.device, (chains.get(reader.device) ?? Promise.resolve()).then(step).catch((error: Error) => console.error(error.message)))
+  // A fresh card goes in only once the factory has seen the last one out (on a busy machine two polls can take seconds).
+  const gone = new Map<string, () => void>()
+  const seenOut = (drive: string) => new Promise<void>((resolve) => gone.set(drive, resolve))
+  const cardsDone = new Map<string, number>()
   const onEvent = (event: FactoryEvent) => {
+    if (event.type === 'slot-gone') gone.get(event.drive)?.()
     if (event.type !== 'slot') return
     const reader = cards.readers.find((r) => r.device === event.slot.drive)
     if (!reader) return
@@ -89,9 +94,11 @@ async function ours(): Promise<{ seconds: number; busy: number[]; cards: number 
     if (state === 'done' || state === 'failed') {
       busy.set(drive, (busy.get(drive) ?? 0) + (Date.now() - busySince.get(drive)!))
       busySince.delete(drive)
+      if (state === 'done') cardsDone.set(drive, (cardsDone.get(drive) ?? 0) + 1)
       act(reader, async () => {
+        const out = seenOut(drive)
         await reader.pull()
-        await new Promise((resolve) => setTimeout(resolve, 450)) // two drive-list polls see the reader empty
+        await out
         if (factory.queue().pending > 0) await reader.insert()
       })
     }
@@ -114,10 +121,11 @@ async function ours(): Promise<{ seconds: number; busy: number[]; cards: number 
   for (const reader of cards.readers) await reader.insert()
   const summary = await run
   const seconds = (Date.now() - start) / 1000
+  for (const out of gone.values()) out() // the run is over: nobody will see a card come out
   await Promise.all(chains.values())
   for (const reader of cards.readers) if (reader.inserted) await reader.pull()
   if (summary.queue.done !== deviceCount) throw new Error(`ours: ${summary.queue.done} of ${deviceCount} done`)
-  return { seconds, busy: cards.readers.map((r) => (busy.get(r.device) ?? 0) / 1000), cards: summary.records.filter((r) => r.ok).length }
+  return { seconds, busy: cards.readers.map((r) => (busy.get(r.device) ?? 0) / 1000), done: cards.readers.map((r) => cardsDone.get(r.device) ?? 0) }
 }
 
 /** Batches of `slots` cards with etcher-sdk's multiWrite, verified, one after another. */
@@ -150,7 +158,7 @@ try {
   const perHour = (seconds: number) => (deviceCount * 3600) / seconds
   console.log(`ours       ${mine.seconds.toFixed(1)} s, ${perHour(mine.seconds).toFixed(1)} cards/hour`)
   const busyPercent = mine.busy.map((seconds) => (100 * seconds) / mine.seconds)
-  console.log(`  readers busy: ${busyPercent.map((p, i) => `${rates[i]! / MB} MB/s ${p.toFixed(0)} %`).join(', ')}`)
+  console.log(`  readers: ${busyPercent.map((p, i) => `${rates[i]! / MB} MB/s ${mine.done[i]} cards, busy ${p.toFixed(0)} %`).join('; ')}`)
   const theirs = await lockStep()
   console.log(`lock-step  ${theirs.seconds.toFixed(1)} s, ${perHour(theirs.seconds).toFixed(1)} cards/hour (etcher-sdk multiWrite, batches of ${slots})`)
   const fast = Math.max(...rates)

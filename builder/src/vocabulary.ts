@@ -234,3 +234,40 @@ export type CatalogOrigin = z.infer<typeof CatalogOrigin>
 /** An entry of the list that was skipped because it does not fit the format (never fatal). */
 export const CatalogProblem = z.object({ path: z.string(), message: z.string() })
 export type CatalogProblem = z.infer<typeof CatalogProblem>
+
+/** Factory mode (builder/src/flash/factory): one card reader's slot, as a person at it sees it. */
+export const FactorySlot = z.object({
+  /** The reader's drive. */
+  drive: z.string(),
+  state: z.enum(['waiting', 'writing', 'done', 'failed', 'refused']),
+  hostname: z.string().nullable(),
+  phase: FlashPhase.nullable(),
+  fraction: z.number().nullable(),
+  /** Bytes a second, while writing or verifying. */
+  speed: z.number().nullable(),
+  /** "done: sensor-014 — swap the card" */
+  message: z.string(),
+})
+export type FactorySlot = z.infer<typeof FactorySlot>
+
+export const FactoryQueueEntry = z.object({
+  hostname: z.string(),
+  status: z.enum(['pending', 'writing', 'done']),
+  /** Cards started for it (a failed or pulled one counts). */
+  attempts: z.number(),
+  drive: z.string().nullable(),
+  lastError: z.string().nullable(),
+  doneAt: z.string().nullable(),
+})
+export type FactoryQueueEntry = z.infer<typeof FactoryQueueEntry>
+
+export const FactoryQueue = z.object({
+  pending: z.number(),
+  writing: z.number(),
+  done: z.number(),
+  total: z.number(),
+  paused: z.boolean(),
+  cardsPerHour: z.number().nullable(),
+  entries: z.array(FactoryQueueEntry),
+})
+export type FactoryQueue = z.infer<typeof FactoryQueue>

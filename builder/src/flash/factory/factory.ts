@@ -18,11 +18,12 @@ import { checkFlashRecipe, customiseSource, type FlashRecipe } from '../customis
 import { listDrives, type Drive, type DriveWatcherOptions } from '../drives'
 import { appendRecords, type CardRecord } from '../records'
 import { checkDrive, isFlashable } from '../safety'
-import { deviceFilesOf, type FlashDevice, type FlashPhase } from '../write'
+import { deviceFilesOf, type FlashDevice } from '../write'
 import { CardArrivals } from './arrivals'
-import { flashCard, type SharedSource } from './card-job'
+import { flashCard, type CardJob, type SharedSource } from './card-job'
 import { ejectCard } from './eject'
-import { DeviceQueue, type QueueCounts, type QueueEntry } from './queue'
+import type { FactoryQueue, FactorySlot } from '../../vocabulary'
+import { DeviceQueue } from './queue'
 import { cardsPerHour } from './rate'
 import { factorySource } from './source'
 import { loadFactoryState, saveFactoryState, type Contents } from './state-file'
@@ -45,31 +46,17 @@ export interface FactoryOptions {
   pollMs?: number
   /** Where drives come from; test drives from the root-owned folder by default (they come and go at run time). */
   drives?: DriveWatcherOptions
+  /** Runs one card's pipeline; flashCard (in this process) by default. The app hands each card to its writer process. */
+  flashCard?: (job: CardJob) => Promise<CardRecord>
   /** Ejects a finished card; ejectCard by default. Returns a problem to show, or null. */
   eject?: (drive: Drive) => Promise<string | null>
   onEvent?: (event: FactoryEvent) => void
 }
 
-export type SlotState = 'waiting' | 'writing' | 'done' | 'failed' | 'refused'
-
-export interface SlotView {
-  /** The reader's drive. */
-  drive: string
-  state: SlotState
-  hostname: string | null
-  phase: FlashPhase | null
-  fraction: number | null
-  /** Bytes a second, while writing or verifying. */
-  speed: number | null
-  /** What a person at the reader reads: "done: sensor-014 — swap the card". */
-  message: string
-}
-
-export interface QueueView extends QueueCounts {
-  paused: boolean
-  cardsPerHour: number | null
-  entries: QueueEntry[]
-}
+export type SlotState = FactorySlot['state']
+/** A reader's slot as a person at it sees it ("done: sensor-014 — swap the card"); the shape is the contract's (vocabulary.ts). */
+export type SlotView = FactorySlot
+export type QueueView = FactoryQueue
 
 export type FactoryEvent =
   | { type: 'message'; text: string }
@@ -266,7 +253,7 @@ export class Factory {
     this.#update(slot, { state: 'writing', hostname: device.hostname, message: `writing ${device.hostname}` })
     this.#persist()
     this.#emitQueue()
-    const record = await flashCard({
+    const record = await (this.#options.flashCard ?? flashCard)({
       shared: this.#shared!,
       drive: slot.drive,
       device,

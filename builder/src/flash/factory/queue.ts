@@ -4,20 +4,11 @@
  * twice; a failed or pulled card puts its device back in the queue, in its table place.
  * Pure state: the factory persists it (state-file.ts) after every change.
  */
-import type { FlashDevice } from '../../vocabulary'
+import type { FactoryQueueEntry, FlashDevice } from '../../vocabulary'
 
-export type DeviceStatus = 'pending' | 'writing' | 'done'
-
-export interface QueueEntry {
-  hostname: string
-  status: DeviceStatus
-  /** Cards started for it (a failed or pulled one counts). */
-  attempts: number
-  /** The drive it is on while writing, or was done on. */
-  drive: string | null
-  lastError: string | null
-  doneAt: string | null
-}
+export type DeviceStatus = FactoryQueueEntry['status']
+/** A device's place in the queue (the shape is the contract's, vocabulary.ts). */
+export type QueueEntry = FactoryQueueEntry
 
 export interface QueueCounts {
   pending: number
