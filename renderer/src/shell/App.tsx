@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import type { AppInfo } from '@common/contract'
 import { useClient } from '../client/context'
 import { StatusPanel } from './StatusPanel'
-import { QUICK, SCREENS, STEPS } from './steps'
+import { FACTORY, QUICK, SCREENS, STEPS } from './steps'
 import { WizardProvider } from '../state/wizard'
 import { About } from './About'
 import { ThemeToggle } from './ThemeToggle'
@@ -42,6 +42,11 @@ function Wizard() {
         <nav aria-label="Quick path">
           <a className="quick-link" href={`#/${QUICK.id}`} aria-current={quick ? 'page' : undefined}>
             {QUICK.title}
+          </a>
+        </nav>
+        <nav aria-label="Factory mode">
+          <a className="quick-link" href={`#/${FACTORY.id}`} aria-current={current.id === FACTORY.id ? 'page' : undefined}>
+            {FACTORY.title}
           </a>
         </nav>
         <nav aria-label="Wizard steps">

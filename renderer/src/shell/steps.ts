@@ -3,6 +3,7 @@ import type { CapabilityId } from '@common/contract'
 import { BuildStep } from '../features/build/BuildStep'
 import { CardStep } from '../features/card/CardStep'
 import { DevicesStep } from '../features/devices/DevicesStep'
+import { FactoryStep } from '../features/factory/FactoryStep'
 import { FlashStep } from '../features/flash/FlashStep'
 import { QuickStep } from '../features/quick/QuickStep'
 import { RecipeStep } from '../features/recipe/RecipeStep'
@@ -33,5 +34,14 @@ export const QUICK: StepDefinition = {
   component: QuickStep,
 }
 
-/** Every screen the hash can name: the wizard's steps, then the quick path. */
-export const SCREENS: StepDefinition[] = [...STEPS, QUICK]
+/** Factory mode: the devices CSV as a queue, every card reader a slot that starts the next device. */
+export const FACTORY: StepDefinition = {
+  id: 'factory',
+  title: 'Factory',
+  summary: 'Every reader its own slot: insert a card, the next device is written',
+  uses: ['flash'],
+  component: FactoryStep,
+}
+
+/** Every screen the hash can name: the wizard's steps, then the quick path and factory mode. */
+export const SCREENS: StepDefinition[] = [...STEPS, QUICK, FACTORY]
