@@ -8,6 +8,7 @@ import { createCardsService } from './services/cards'
 import { createCatalogService } from './services/catalog'
 import { createCloudService, type CloudService, type CloudServiceOptions } from './services/cloud'
 import { createDrivesService } from './services/drives'
+import { createFactoryService, type FactoryServiceOptions } from './services/factory'
 import { createFlashService } from './services/flash'
 import { createRecordsService } from './services/records'
 import { defaultWriterCommand, type WriterCommand } from './services/writer-process'
@@ -31,6 +32,8 @@ export interface CoreOptions extends DispatcherOptions {
   dataDir?: string
   /** How often cloud build statuses are polled (tests shorten it). */
   cloudPoll?: CloudServiceOptions['poll']
+  /** Factory mode's test-drives folder and drive-list poll (tests). */
+  factory?: Pick<FactoryServiceOptions, 'testDrivesDir' | 'pollMs'>
 }
 
 export interface Core {
@@ -39,6 +42,7 @@ export interface Core {
   builds: BuildsService
   cloud: CloudService
   flash: ReturnType<typeof createFlashService>
+  factory: ReturnType<typeof createFactoryService>
   cards: ReturnType<typeof createCardsService>
   /** Stops background work (the drive watcher) so the process can exit. */
   stop(): void
@@ -49,6 +53,7 @@ export function createCore(options: CoreOptions): Core {
   const builds = createBuildsService(bus, { cache: options.cache })
   const writer = options.writer ?? defaultWriterCommand()
   const flash = createFlashService(bus, writer, options.recordsFile, options.cache)
+  const factory = createFactoryService(bus, writer, { recordsFile: options.recordsFile, cache: options.cache, ...options.factory })
   const cards = createCardsService(writer, flash.busyDevices)
   const drives = createDrivesService(bus, flash.busyDevices)
   const records = createRecordsService(options.recordsFile)
@@ -73,6 +78,11 @@ export function createCore(options: CoreOptions): Core {
         return flash.start(input)
       },
       'flash.cancel': (input) => flash.cancel(input),
+      'factory.start': (input) => factory.start(input),
+      'factory.pause': () => factory.pause(),
+      'factory.resume': () => factory.resume(),
+      'factory.stop': (input) => factory.stop(input),
+      'factory.state': () => factory.state(),
       'cards.list': cards.list,
       'cards.read': cards.read,
       'cards.write': cards.write,
@@ -107,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
     builds,
     cloud,
     flash,
+    factory,
     cards,
     stop: () => {
       drives.stop()

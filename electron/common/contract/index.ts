@@ -12,6 +12,7 @@ import { catalogProcedures } from './catalog'
 import { cardProcedures } from './cards'
 import { cloudEvents, cloudProcedures } from './cloud'
 import { deviceProcedures } from './devices'
+import { factoryEvents, factoryProcedures } from './factory'
 import { fileProcedures } from './files'
 import { flashEvents, flashProcedures } from './flash'
 import { recipeProcedures } from './recipes'
@@ -24,6 +25,7 @@ export * from './catalog'
 export * from './cloud'
 export * from './desktop'
 export * from './devices'
+export * from './factory'
 export * from './files'
 export * from './flash'
 export * from './recipes'
@@ -34,6 +36,7 @@ export const procedures = {
   ...recipeProcedures,
   ...buildProcedures,
   ...flashProcedures,
+  ...factoryProcedures,
   ...cardProcedures,
   ...deviceProcedures,
   ...fileProcedures,
@@ -46,6 +49,7 @@ export const events = {
   ...appEvents,
   ...buildEvents,
   ...flashEvents,
+  ...factoryEvents,
   ...cloudEvents,
 }
 
