@@ -15,7 +15,12 @@ const json = process.argv.includes('--json')
 const portFlag = process.argv.indexOf('--port')
 const port = portFlag > 0 ? Number(process.argv[portFlag + 1]) : 0
 
-const core = createCore({ runtime: { name: pkg.name, version: pkg.version, runtime: 'node' } })
+// e2e: factory mode's test drives from a private root-owned folder (the drive list accepts no other), polled faster.
+const factoryDrives = process.env.ORCHARD_FACTORY_TEST_DRIVES_DIR
+const core = createCore({
+  runtime: { name: pkg.name, version: pkg.version, runtime: 'node' },
+  ...(factoryDrives && { factory: { testDrivesDir: factoryDrives, pollMs: Number(process.env.ORCHARD_FACTORY_POLL_MS) || undefined } }),
+})
 const bridge = await startBridge({
   ...core,
   port,
