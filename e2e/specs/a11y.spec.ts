@@ -20,6 +20,7 @@ const SCREENS = [
   { id: 'devices', title: 'Devices' },
   { id: 'flash', title: 'Flash' },
   { id: 'card', title: 'Card' },
+  { id: 'factory', title: 'Factory' },
 ] as const
 const THEMES = ['light', 'dark'] as const
 const screenshots = path.join(projectRoot, 'docs', 'screenshots')
