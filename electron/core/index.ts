@@ -59,7 +59,7 @@ export function createCore(options: CoreOptions): Core {
   const records = createRecordsService(options.recordsFile)
   const settings = createSettingsService(options.dataDir)
   const cloud = createCloudService(bus, { settings: () => settings.get(), poll: options.cloudPoll })
-  const catalog = createCatalogService({ cache: options.cache })
+  const catalog = createCatalogService({ cache: options.cache, bus })
   const dispatcher = createDispatcher(
     {
       'app.info': () => appInfo(options.runtime),
@@ -108,6 +108,8 @@ export function createCore(options: CoreOptions): Core {
       'cloud.download': (input) => cloud.download(input),
       'cloud.cancel': (input) => cloud.cancel(input),
       'catalog.list': (input) => catalog.list(input),
+      'catalog.download': (input) => catalog.download(input),
+      'catalog.cancel': (input) => catalog.cancel(input),
     },
     { translateError, ...options },
   )

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
-import { readFile, realpath } from 'node:fs/promises'
+import { realpath } from 'node:fs/promises'
 import path from 'node:path'
-import { parseDevicesCsv, type Device } from '../flash/devices-csv'
+import type { Device } from '../flash/devices-csv'
+import { readDevicesFile } from '../flash/devices-file'
 import { fileDestinationProblem, inspectDestination, refusal } from '../flash/safety'
 import { BuildError } from '../util/errors'
 import type { FlashTarget } from '../flash/write'
@@ -52,15 +53,14 @@ export function registerFlashCommand(program: Command): void {
 /** The catalog entry's image, verified (download and image SHA256) and decompressed into the cache. */
 async function catalogImage(wanted: string, reporter: Reporter): Promise<string> {
   const { loadCatalog } = await import('../catalog/fetch-list')
-  const { catalogSource, findEntry } = await import('../catalog/source')
-  const { resolveSource } = await import('../source/resolve')
+  const { findEntry } = await import('../catalog/source')
+  const { fetchCatalogImage } = await import('../catalog/fetch-image')
   // Ctrl+C during the download cancels it, and resolveSource removes the partial file.
   const { signal, release } = cancelOnSignals()
   try {
     const catalog = await loadCatalog({ signal })
     if (catalog.warning) reporter.line(`warning: ${catalog.warning}`)
-    const source = catalogSource(findEntry(catalog.entries, wanted))
-    const resolved = await resolveSource(source, process.cwd(), {
+    const resolved = await fetchCatalogImage(findEntry(catalog.entries, wanted), {
       signal,
       onProgress: ({ phase, bytes, total }) => reporter.progress(phase, phase, total ? bytes / total : undefined, bytes, total ?? undefined),
     })
@@ -94,14 +94,7 @@ async function resolveTargets(destinations: string[]): Promise<FlashTarget[]> {
 }
 
 async function devicesFor(file: string, count: number, say: (text: string) => void): Promise<Device[]> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new BuildError('NOT_FOUND', `Devices file not found: ${file}`)
-  })
-  const { devices, problems } = parseDevicesCsv(text)
-  if (problems.length) {
-    const lines = problems.map((p) => `  row ${p.row}${p.column ? ` (${p.column})` : ''}: ${p.message}`)
-    throw new BuildError('INVALID_RECIPE', `${file} has problems:\n${lines.join('\n')}`, { problems })
-  }
+  const devices = await readDevicesFile(file)
   if (devices.length < count) {
     throw new BuildError('INVALID_RECIPE', `${file} lists ${devices.length} devices for ${count} destinations`)
   }

@@ -136,6 +136,7 @@ async function httpBody(url: string, signal?: AbortSignal): Promise<{ body: Read
   try {
     response = await fetch(url, { signal: signal ?? null, redirect: 'follow' })
   } catch (error) {
+    if (signal?.aborted) throw new BuildError('CANCELLED', 'Download cancelled')
     throw new BuildError('DOWNLOAD_FAILED', `Cannot reach ${url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`)
   }
   if (!response.ok || !response.body) throw new BuildError('DOWNLOAD_FAILED', `GET ${url} answered ${response.status} ${response.statusText}`)

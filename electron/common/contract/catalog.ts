@@ -5,7 +5,8 @@
  */
 import { z } from 'zod'
 import { CatalogDevice, CatalogEntry, CatalogOrigin, CatalogProblem } from '../../../builder/src/vocabulary'
-import type { ProcedureMap } from './shared'
+import { ImageArch } from '../../../builder/src/vocabulary'
+import type { EventMap, ProcedureMap } from './shared'
 
 export { CatalogDevice, CatalogOrigin, CatalogProblem }
 
@@ -30,6 +31,25 @@ export const CatalogList = z.object({
 })
 export type CatalogList = z.infer<typeof CatalogList>
 
+/** An entry's image in the cache, ready to flash like a local file. */
+export const CatalogImage = z.object({
+  image: z.string(),
+  name: z.string(),
+  /** SHA256 of the download (the cache key) and of the image inside (null when the catalog gives none). */
+  sha256: z.string(),
+  extractSha256: z.string().nullable(),
+  arch: ImageArch.nullable(),
+})
+export type CatalogImage = z.infer<typeof CatalogImage>
+
+export const CatalogProgress = z.object({
+  downloadId: z.string(),
+  phase: z.enum(['download', 'verify', 'decompress']),
+  bytes: z.number(),
+  total: z.number().nullable(),
+})
+export type CatalogProgress = z.infer<typeof CatalogProgress>
+
 export const catalogProcedures = {
   /**
    * The catalog's images, for one Pi model when `device` is given (Imager's own device
@@ -39,4 +59,21 @@ export const catalogProcedures = {
     input: z.object({ device: CatalogDevice.optional(), refresh: z.boolean().optional() }).strict(),
     output: CatalogList,
   },
+  /**
+   * Downloads an entry of the list (by its URL) into the verified cache: the download's and
+   * the image's SHA256 are checked before the image is used; a cached image is reused.
+   * Progress arrives as catalog.progress with the caller's `downloadId`; catalog.cancel stops it.
+   */
+  'catalog.download': {
+    input: z.object({ url: z.string().min(1), downloadId: z.string().min(1) }).strict(),
+    output: CatalogImage,
+  },
+  'catalog.cancel': {
+    input: z.object({ downloadId: z.string().min(1) }).strict(),
+    output: z.object({ cancelled: z.boolean() }),
+  },
 } as const satisfies ProcedureMap
+
+export const catalogEvents = {
+  'catalog.progress': CatalogProgress,
+} as const satisfies EventMap

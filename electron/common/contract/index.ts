@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { ErrorShape } from '../errors'
 import { appEvents, appProcedures } from './app'
 import { buildEvents, buildProcedures } from './builds'
-import { catalogProcedures } from './catalog'
+import { catalogEvents, catalogProcedures } from './catalog'
 import { cardProcedures } from './cards'
 import { cloudEvents, cloudProcedures } from './cloud'
 import { deviceProcedures } from './devices'
@@ -51,6 +51,7 @@ export const events = {
   ...flashEvents,
   ...factoryEvents,
   ...cloudEvents,
+  ...catalogEvents,
 }
 
 export type Method = keyof typeof procedures

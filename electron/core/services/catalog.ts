@@ -2,12 +2,17 @@
  * catalog.list: the official catalog for the app's OS chooser. The list is fetched at most
  * every few minutes (ETag-revalidated, cached; offline the cached or shipped list); icons
  * are handed over as data: URIs, since the renderer loads no remote images (its CSP), and
- * kept in the cache beside the list.
+ * kept in the cache beside the list. catalog.download brings an entry's image into the
+ * verified cache (the same function as `orchard flash --catalog`), with progress and cancel.
  */
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { CatalogList, CatalogListEntry, Input } from '@common/contract'
+import type { CatalogImage, CatalogList, CatalogListEntry, Input } from '@common/contract'
+import { fetchCatalogImage } from '../../../builder/src/catalog/fetch-image'
+import { findEntry } from '../../../builder/src/catalog/source'
+import { BuildError } from '../../../builder/src/util/errors'
+import type { EventBus } from '../events'
 import { loadCatalog, type Catalog } from '../../../builder/src/catalog/fetch-list'
 import { forDevice } from '../../../builder/src/catalog/devices'
 import { cacheDir } from '../../../builder/src/util/paths'
@@ -19,7 +24,12 @@ export interface CatalogServiceOptions {
   url?: string
   /** How long a fetched list is reused before asking the network again. */
   maxAgeMs?: number
+  /** Where catalog.progress goes (none: downloads report nothing). */
+  bus?: EventBus
 }
+
+/** Progress events at most this often per download (a fast local download would flood the bridge). */
+const PROGRESS_EVERY_MS = 100
 
 const ICON_MAX_BYTES = 256 * 1024
 const ICON_TIMEOUT_MS = 5_000
@@ -62,7 +72,41 @@ export function createCatalogService(options: CatalogServiceOptions = {}) {
     return { entries, origin: catalog.origin, url: catalog.url, fetchedAt: catalog.fetchedAt, warning: catalog.warning, problems: catalog.problems }
   }
 
-  return { list }
+  const downloads = new Map<string, AbortController>()
+
+  async function download({ url, downloadId }: Input<'catalog.download'>): Promise<CatalogImage> {
+    if (downloads.has(downloadId)) throw new BuildError('INVALID_INPUT', `A download with id ${downloadId} is already running`)
+    const abort = new AbortController()
+    downloads.set(downloadId, abort)
+    try {
+      // The entry as the list gives it now: its hashes are the list's, never the caller's.
+      const entry = findEntry((await current(false)).entries, url)
+      let lastAt = 0
+      let lastPhase = ''
+      const image = await fetchCatalogImage(entry, {
+        cache,
+        signal: abort.signal,
+        onProgress: ({ phase, bytes, total }) => {
+          const now = Date.now()
+          if (phase === lastPhase && now - lastAt < PROGRESS_EVERY_MS && bytes !== total) return
+          lastAt = now
+          lastPhase = phase
+          options.bus?.emit('catalog.progress', { downloadId, phase, bytes, total })
+        },
+      })
+      return { ...image, name: entry.name }
+    } finally {
+      downloads.delete(downloadId)
+    }
+  }
+
+  function cancel({ downloadId }: Input<'catalog.cancel'>): { cancelled: boolean } {
+    const abort = downloads.get(downloadId)
+    abort?.abort()
+    return { cancelled: Boolean(abort) }
+  }
+
+  return { list, download, cancel }
 }
 
 /** The icon as a data: URI: cached, else fetched when the network answered the list; null when neither works. */
