@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parseDevicesCsv, type Device } from '../flash/devices-csv'
+import { readDevicesFile } from '../flash/devices-file'
 import { recordsFile } from '../flash/records'
 import { BuildError } from '../util/errors'
 import type { FactoryEvent, SlotView } from '../flash/factory/factory'
@@ -40,7 +39,7 @@ export function registerFactoryCommand(program: Command): void {
         const { loadFlashRecipe } = await import('../flash/customise-on-flash')
         const slots = Number(options.slots)
         if (!Number.isInteger(slots) || slots < 1) throw new BuildError('INVALID_INPUT', `--slots must be a whole number of 1 or more, not ${options.slots}`)
-        const devices = await readDevices(options.devices)
+        const devices = await readDevicesFile(options.devices)
         const recipe = options.recipe ? await loadFlashRecipe(options.recipe) : undefined
         const shown = new Map<string, string>()
         const factory = new Factory({
@@ -135,14 +134,3 @@ function listenForControls(factory: { pause(): void; resume(): void; stop(option
   }
 }
 
-async function readDevices(file: string): Promise<Device[]> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new BuildError('NOT_FOUND', `Devices file not found: ${file}`)
-  })
-  const { devices, problems } = parseDevicesCsv(text)
-  if (problems.length) {
-    const lines = problems.map((p) => `  row ${p.row}${p.column ? ` (${p.column})` : ''}: ${p.message}`)
-    throw new BuildError('INVALID_RECIPE', `${file} has problems:\n${lines.join('\n')}`, { problems })
-  }
-  return devices
-}
