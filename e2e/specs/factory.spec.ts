@@ -8,6 +8,7 @@
  * written on the next card. Under a minute: a 24 MiB image.
  */
 import { writeFileSync } from 'node:fs'
+import AxeBuilder from '@axe-core/playwright'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,6 +16,7 @@ import { createCardReaders, type CardReaders } from '../../builder/src/testing/c
 import { makeDisk } from '../../builder/src/testing/disk-tools'
 import { addTestDrives } from '../../builder/src/testing/test-drives'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../builder/src/testing/throttle'
+import { projectRoot } from '../launchers/paths'
 import { FactoryPage } from '../pages/FactoryPage'
 import { expect, test as rigTest } from '../rig'
 
@@ -93,6 +95,16 @@ test('factory screen: cards inserted, swapped and pulled mid-write; the pulled d
   await expect(factory.slot(fast.device)).toContainText('done: sensor-001', { timeout: 30_000 })
   await expect(factory.slot(fast.device)).toContainText('swap the card')
   await expect(factory.done).toContainText('sensor-001')
+  // The running screen (a done slot, the queue) in both themes: no serious or critical axe
+  // violation; its picture goes to docs/screenshots.
+  for (const theme of ['dark', 'light'] as const) {
+    await app.emulateMedia({ colorScheme: theme })
+    await expect(app.locator('html')).toHaveCSS('color-scheme', theme)
+    const { violations } = await new AxeBuilder({ page: app }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}`))
+    expect.soft(serious, `running factory screen (${theme})`).toEqual([])
+    await app.screenshot({ path: path.join(projectRoot, 'docs', 'screenshots', `factory-run-${theme}.png`), fullPage: true })
+  }
 
   // Swapped: the card comes out (the slot goes), a fresh one gets the next device.
   await fast.pull()
