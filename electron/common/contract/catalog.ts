@@ -35,6 +35,8 @@ export type CatalogList = z.infer<typeof CatalogList>
 export const CatalogImage = z.object({
   image: z.string(),
   name: z.string(),
+  /** The image's size in bytes. */
+  bytes: z.number(),
   /** SHA256 of the download (the cache key) and of the image inside (null when the catalog gives none). */
   sha256: z.string(),
   extractSha256: z.string().nullable(),

@@ -68,7 +68,7 @@ it('downloads an entry into the verified cache with progress, and reuses it offl
   const url = `${server.origin}/images/good.img.xz`
 
   const result = CatalogImage.parse(await service.download({ url, downloadId: 'd1' }))
-  expect(result).toMatchObject({ name: 'Raspberry Pi OS Lite (64-bit)', sha256: sha(xz), extractSha256: sha(image), arch: 'arm64' })
+  expect(result).toMatchObject({ name: 'Raspberry Pi OS Lite (64-bit)', bytes: image.length, sha256: sha(xz), extractSha256: sha(image), arch: 'arm64' })
   expect(result.image.startsWith(cache)).toBe(true)
   expect(sha(await readFile(result.image))).toBe(sha(image))
   const downloaded = progress.filter((event) => event.phase === 'download')

@@ -6,7 +6,7 @@
  * verified cache (the same function as `orchard flash --catalog`), with progress and cancel.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { CatalogImage, CatalogList, CatalogListEntry, Input } from '@common/contract'
 import { fetchCatalogImage } from '../../../builder/src/catalog/fetch-image'
@@ -94,7 +94,7 @@ export function createCatalogService(options: CatalogServiceOptions = {}) {
           options.bus?.emit('catalog.progress', { downloadId, phase, bytes, total })
         },
       })
-      return { ...image, name: entry.name }
+      return { ...image, name: entry.name, bytes: (await stat(image.image)).size }
     } finally {
       downloads.delete(downloadId)
     }

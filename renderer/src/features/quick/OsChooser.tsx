@@ -1,5 +1,6 @@
 /**
- * Choose OS: a local image file (typed, picked from the recent ones, or chosen in the desktop
+ * Choose OS: an image of the official catalog (CatalogChooser: downloaded and verified into
+ * the cache), or a local image file (typed, picked from the recent ones, or chosen in the desktop
  * app's dialog). Core reads it once for its SHA256 and size, so a wrong path is said here, not
  * at flash time.
  */
@@ -8,6 +9,7 @@ import { useClient } from '../../client/context'
 import { useWizard } from '../../state/wizard'
 import { desktop } from '../../ui/desktop'
 import { formatBytes } from '../../ui/format'
+import { CatalogChooser } from './CatalogChooser'
 import { fileName, type QuickImage } from './model'
 
 export function OsChooser({ disabled }: { disabled: boolean }) {
@@ -18,6 +20,7 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
   const [arch, setArch] = useState<QuickImage['arch']>(quick.image?.arch ?? 'arm64')
   const [status, setStatus] = useState<{ text: string; error?: boolean } | null>(null)
   const [reading, setReading] = useState(false)
+  const [from, setFrom] = useState<'catalog' | 'file'>('file')
 
   const use = async (file: string) => {
     if (!file) return
@@ -47,6 +50,26 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
           <strong>{quick.image.label}</strong> · {formatBytes(quick.image.bytes)} · {quick.image.arch} · SHA256 <code title={quick.image.sha256}>{quick.image.sha256.slice(0, 12)}…</code>
         </p>
       )}
+      <fieldset className="os-source">
+        <legend>Where the image comes from</legend>
+        <label>
+          <input type="radio" name={`${id}-from`} checked={from === 'catalog'} onChange={() => setFrom('catalog')} disabled={disabled} /> Official catalog
+        </label>
+        <label>
+          <input type="radio" name={`${id}-from`} checked={from === 'file'} onChange={() => setFrom('file')} disabled={disabled} /> Use a local file
+        </label>
+      </fieldset>
+      {from === 'catalog' && (
+        <CatalogChooser
+          disabled={disabled}
+          onChosen={(image) => {
+            setArch(image.arch)
+            setQuick((state) => ({ ...state, image }))
+          }}
+        />
+      )}
+      {from === 'file' && (
+      <>
       <div className="field">
         <label htmlFor={`${id}-file`}>Image file</label>
         <div className="row">
@@ -78,6 +101,8 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
           A stock .img, .img.xz or .zip (Raspberry Pi OS or one built here). It is never changed: the settings are laid over it on the way to each card.
         </p>
       </div>
+      </>
+      )}
       <div className="field">
         <label htmlFor={`${id}-arch`}>Architecture</label>
         <select id={`${id}-arch`} value={arch} onChange={(event) => setImageArch(event.target.value as QuickImage['arch'])} disabled={disabled}>
@@ -85,7 +110,7 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
           <option value="armhf">armhf (32-bit)</option>
         </select>
       </div>
-      {(settings?.recentSources.length ?? 0) > 0 && (
+      {from === 'file' && (settings?.recentSources.length ?? 0) > 0 && (
         <ul className="choices" aria-label="Recent image files">
           {settings!.recentSources.map((file) => (
             <li key={file}>
