@@ -146,7 +146,9 @@ export function nextPowerOfTwo(size: number): number {
 
 export function qemuArgs(machine: BootMachine, image: string, files: BootFiles, extras: QemuExtras = {}): string[] {
   const initrd = files.initramfs ? ['-initrd', files.initramfs] : []
-  const words = [...(extras.network ? ['net.ifnames=0'] : []), ...(extras.extraCmdline ?? [])]
+  // Under emulation on a busy machine udev's coldplug can outlast systemd's 90 s wait for the boot
+  // partition's device, and the boot ends in emergency mode: wait longer (systemd 250 and later).
+  const words = ['systemd.default_device_timeout_sec=600', ...(extras.network ? ['net.ifnames=0'] : []), ...(extras.extraCmdline ?? [])]
   const common = ['-kernel', files.kernel, ...initrd, '-append', [qemuCmdline(files.cmdline, machine), ...words].join(' ')]
   const console = ['-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot']
   if (machine === 'raspi3b') {
