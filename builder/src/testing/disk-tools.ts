@@ -3,6 +3,9 @@
  * debugfs, fsck.fat, e2fsck), so a bug in our reader cannot hide a bug in our writer.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 
 export interface SfdiskPartition {
   start: number
@@ -99,4 +102,26 @@ export function makeDisk(file: string, partitions: DiskPartition[]): string {
     execFileSync('rm', [part])
   }
   return file
+}
+
+/**
+ * A small two-partition disk (FAT boot, ext4 root) whose root holds `payloadMib` of random bytes:
+ * what a trimmed flash writes is mostly that, so a throttled card takes a predictable time.
+ */
+export async function payloadDisk(dir: string, sizes: { payloadMib: number; fatMib: number; rootMib: number }): Promise<string> {
+  const content = path.join(dir, 'payload-root')
+  await mkdir(content)
+  await writeFile(path.join(content, 'payload'), randomBytes(sizes.payloadMib << 20))
+  return makeDisk(path.join(dir, 'base.img'), [
+    { type: 'c', filesystem: 'fat', mib: sizes.fatMib },
+    { type: '83', filesystem: 'ext4', mib: sizes.rootMib, content },
+  ])
+}
+
+/** A file on a card's boot partition, copied out first past the page cache (mtools cannot take a loop device's geometry). */
+export function bootFileOnCard(disk: string, file: string, scratchDir: string): string {
+  const { start, size } = sfdiskTable(disk).partitions[0]!
+  const fat = path.join(scratchDir, 'card.fat')
+  execFileSync('dd', [`if=${disk}`, `of=${fat}`, 'bs=512', `skip=${start}`, `count=${size}`, 'iflag=direct', 'status=none'])
+  return execFileSync('mtype', ['-i', fat, `::${file}`], { encoding: 'utf8' })
 }

@@ -4,15 +4,14 @@
  * mid-write makes the write fail (ENOSPC) and the flash report it, not hang.
  */
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listDrives } from '../flash/drives'
 import { flashImage } from '../flash/write'
 import { createCardReaders, type CardReaders } from './card-reader'
-import { makeDisk } from './disk-tools'
+import { payloadDisk } from './disk-tools'
 import { loopUnavailableReason } from './loop'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from './throttle'
 
@@ -46,11 +45,7 @@ describe.skipIf(skip)('slow and uneven cards', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-slow-cards-'))
-    // 8 MiB of incompressible data in the root fs: what a trimmed flash writes is mostly that.
-    const content = path.join(dir, 'root')
-    await mkdir(content)
-    await writeFile(path.join(content, 'payload'), randomBytes(8 << 20))
-    image = makeDisk(path.join(dir, 'base.img'), [{ type: 'c', filesystem: 'fat', mib: 8 }, { type: '83', filesystem: 'ext4', mib: 24, content }])
+    image = await payloadDisk(dir, { payloadMib: 8, fatMib: 8, rootMib: 24 })
     cards = createCardReaders(dir, 2, 40 << 20)
     throttle = createThrottleGroup()
     throttle.join()

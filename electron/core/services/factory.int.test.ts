@@ -5,15 +5,13 @@
  * fails in the writer (ENOSPC) and its device is done later; every card verified with its
  * own device files; pause and state answer; a second start while one runs is refused.
  */
-import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CallResult, EventName, FactoryState } from '@common/contract'
 import { createCardReaders, type CardReader, type CardReaders } from '../../../builder/src/testing/card-reader'
-import { makeDisk, sfdiskTable } from '../../../builder/src/testing/disk-tools'
+import { bootFileOnCard, payloadDisk } from '../../../builder/src/testing/disk-tools'
 import { loopUnavailableReason } from '../../../builder/src/testing/loop'
 import { addTestDrives } from '../../../builder/src/testing/test-drives'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../../builder/src/testing/throttle'
@@ -37,19 +35,11 @@ describe.skipIf(skip)('factory.* in core, cards through the writer', () => {
     if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code })
     return result.value
   }
-  const deviceEnvOn = (disk: string) => {
-    const { start, size } = sfdiskTable(disk).partitions[0]!
-    const fat = path.join(dir, 'card.fat')
-    execFileSync('dd', [`if=${disk}`, `of=${fat}`, 'bs=512', `skip=${start}`, `count=${size}`, 'iflag=direct', 'status=none'])
-    return execFileSync('mtype', ['-i', fat, '::/startup-scripts/device.env'], { encoding: 'utf8' })
-  }
+  const deviceEnvOn = (disk: string) => bootFileOnCard(disk, '/startup-scripts/device.env', dir)
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-core-factory-'))
-    const content = path.join(dir, 'root')
-    await mkdir(content)
-    await writeFile(path.join(content, 'payload'), randomBytes(4 << 20))
-    image = makeDisk(path.join(dir, 'base.img'), [{ type: 'c', filesystem: 'fat', mib: 40 }, { type: '83', filesystem: 'ext4', mib: 16, content }])
+    image = await payloadDisk(dir, { payloadMib: 4, fatMib: 40, rootMib: 16 })
     cards = createCardReaders(dir, 2, 64 << 20)
     // The writer lists drives itself, from root's own folder only: the readers are named there
     // too (core offers only those its own folder names while a card is in).

@@ -5,14 +5,12 @@
  * later, every card's record in the running record file, no device flashed twice (a restart
  * with the same state file flashes nothing).
  */
-import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCardReaders, type CardReader, type CardReaders } from '../../testing/card-reader'
-import { makeDisk, sfdiskTable } from '../../testing/disk-tools'
+import { bootFileOnCard, payloadDisk } from '../../testing/disk-tools'
 import { loopUnavailableReason } from '../../testing/loop'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../testing/throttle'
 import { readRecords } from '../records'
@@ -32,20 +30,11 @@ describe.skipIf(skip)('factory mode', () => {
   const devices: FlashDevice[] = ['001', '002', '003', '004', '005'].map((n) => ({ hostname: `sensor-${n}`, variables: { HOSTNAME: `sensor-${n}`, SITE: `bay-${n}` } }))
 
   /** What a card holds: its device.env, read from the card itself with mtools. */
-  const deviceEnvOn = (disk: string) => {
-    // mtools cannot take a loop device's geometry: the boot partition is copied out first (past the page cache).
-    const { start, size } = sfdiskTable(disk).partitions[0]!
-    const fat = path.join(dir, 'card.fat')
-    execFileSync('dd', [`if=${disk}`, `of=${fat}`, 'bs=512', `skip=${start}`, `count=${size}`, 'iflag=direct', 'status=none'])
-    return execFileSync('mtype', ['-i', fat, '::/startup-scripts/device.env'], { encoding: 'utf8' })
-  }
+  const deviceEnvOn = (disk: string) => bootFileOnCard(disk, '/startup-scripts/device.env', dir)
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-factory-'))
-    const content = path.join(dir, 'root')
-    await mkdir(content)
-    await writeFile(path.join(content, 'payload'), randomBytes(4 << 20))
-    image = makeDisk(path.join(dir, 'base.img'), [{ type: 'c', filesystem: 'fat', mib: 40 }, { type: '83', filesystem: 'ext4', mib: 16, content }])
+    image = await payloadDisk(dir, { payloadMib: 4, fatMib: 40, rootMib: 16 })
     cards = createCardReaders(dir, 2, 64 << 20)
     throttle = createThrottleGroup()
     throttle.join() // this process writes the cards: held to each reader's rate
