@@ -233,15 +233,18 @@ describe.skipIf(skip)('a cloud build, locally: CLI → build.zip → buildspec �
     expect(local.code, local.stderr).toBe(0)
     const localImage = path.join(dir, 'local', 'kiosk.img')
 
-    // Build info: equal but for the time and the recipe hash (the cloud's recipe names its
-    // files by their place in build.zip, files/motd, so it hashes differently).
+    // Build info: equal but for the time, the recipe hash (the cloud's recipe names its files
+    // by their place in build.zip, files/motd, so it hashes differently) and the recipe file
+    // (a local build names it for `orchard rebuild`; the cloud's recipe travelled in build.zip).
     const info = async (file: string) => {
-      const { builtAt, recipeSha256, ...rest } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
+      const { builtAt, recipeSha256, recipeFile, ...rest } = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
       expect(builtAt).toEqual(expect.any(String))
       expect(recipeSha256).toMatch(/^[0-9a-f]{64}$/)
-      return rest
+      return { rest, recipeFile }
     }
-    expect(await info(path.join(dir, 'library', 'buildinfo.json'))).toEqual(await info(path.join(dir, 'local', 'buildinfo.json')))
+    const [cloudInfo, localInfo] = [await info(path.join(dir, 'library', 'buildinfo.json')), await info(path.join(dir, 'local', 'buildinfo.json'))]
+    expect(cloudInfo.rest).toEqual(localInfo.rest)
+    expect([cloudInfo.recipeFile, localInfo.recipeFile]).toEqual([undefined, 'recipe.yml'])
 
     // The images: same size, same boot files and root fs, entry by entry (type, mode,
     // owner, content), the password hash aside (each build salts it anew; both verify).
