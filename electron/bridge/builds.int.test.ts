@@ -9,6 +9,7 @@ import { fixtureUnavailableReason, testFixture } from '../../builder/src/testing
 import { dockerUnavailableReason } from '../../builder/src/util/docker-daemon'
 import { ensureBaseImage } from '../../builder/src/container/base-image'
 import { sha256sum } from '../../builder/src/testing/disk-tools'
+import { aptUnavailableReason, npmRegistryUnavailableReason } from '../../builder/src/testing/network'
 import { startBridge, type Bridge } from './server'
 import { createBridgeTransport } from '@common/bridge-transport'
 import { createClient, type Client } from '@common/client'
@@ -121,6 +122,9 @@ describe('builds.*', () => {
     it('builds in the builder container ("local Docker") with the same events and result', async (context) => {
       const noDocker = await dockerUnavailableReason()
       if (noDocker) return context.skip(`needs Docker: ${noDocker}`)
+      // The builder image is built from Debian packages and the npm registry.
+      const offline = (await aptUnavailableReason()) ?? (await npmRegistryUnavailableReason())
+      if (offline) return context.skip(offline)
       await ensureBaseImage() // debian:bookworm-slim, made here where Docker Hub is unreachable
       const recipePath = path.join(dir, 'container.yml')
       await writeFile(recipePath, yaml(fixture, sha, 'system: { hostname: in-a-box }\n').replace('core-build', 'container-build'))

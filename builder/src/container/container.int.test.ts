@@ -16,6 +16,7 @@ import { buildImage, type BuildProgress } from '../pipeline/build'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { loadRecipe } from '../recipe/load'
 import { debugfs, extractPartition, mtype, sha256sum } from '../testing/disk-tools'
+import { aptUnavailableReason, npmRegistryUnavailableReason } from '../testing/network'
 import { BUILDER_VERSION } from '../util/version'
 import { BASE_IMAGE, baseImageProblem, ensureBaseImage } from './base-image'
 import { ensureBuilderImage, HASH_LABEL } from './builder-image'
@@ -25,7 +26,9 @@ const docker = new Docker()
 const skip =
   (await dockerUnavailableReason(docker)) ??
   ((await docker.getImage(BASE_IMAGE).inspect().then(() => null, () => baseImageProblem())) && `${BASE_IMAGE} missing: ${baseImageProblem()}`) ??
-  fixtureUnavailableReason('arm64')
+  fixtureUnavailableReason('arm64') ??
+  (await aptUnavailableReason()) ??
+  (await npmRegistryUnavailableReason())
 if (skip) console.log(`[container] skipped: ${skip}`)
 
 /** Containers our runs created that still exist. */

@@ -16,9 +16,10 @@ import { chrootUnavailableReason } from '../steps/chroot-executor'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { loadRecipe } from '../recipe/load'
 import { sha256sum } from '../testing/disk-tools'
+import { aptUnavailableReason } from '../testing/network'
 
 const quickSkip = fixtureUnavailableReason('arm64')
-const fullSkip = quickSkip ?? chrootUnavailableReason('arm64')
+const fullSkip = quickSkip ?? chrootUnavailableReason('arm64') ?? (await aptUnavailableReason())
 if (quickSkip) console.log(`[rebuild.int] skipped: ${quickSkip}`)
 else if (fullSkip) console.log(`[rebuild.int] full build skipped: ${fullSkip}`)
 

@@ -12,9 +12,10 @@ import { buildImage } from '../pipeline/build'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { loadRecipe } from '../recipe/load'
 import { debugfs, extractPartition, mtype, sha256sum } from '../testing/disk-tools'
+import { aptUnavailableReason } from '../testing/network'
 import { chrootUnavailableReason } from './chroot-executor'
 
-const skip = fixtureUnavailableReason('arm64') ?? chrootUnavailableReason('arm64')
+const skip = fixtureUnavailableReason('arm64') ?? chrootUnavailableReason('arm64') ?? (await aptUnavailableReason())
 if (skip) console.log(`[chroot-build] skipped: ${skip}`)
 
 describe.skipIf(skip)('chroot builds', () => {

@@ -13,11 +13,12 @@ import { buildImage } from '../pipeline/build'
 import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { loadRecipe } from '../recipe/load'
 import { debugfs, extractPartition, sha256sum } from '../testing/disk-tools'
+import { aptUnavailableReason } from '../testing/network'
 import { registryUnavailableReason, startRegistry, type TestRegistry } from '../testing/registry'
 import { dockerUnavailableReason } from '../util/docker-daemon'
 import { sourceImageReference } from './docker-executor'
 
-const skip = fixtureUnavailableReason('arm64') ?? (await dockerUnavailableReason())
+const skip = fixtureUnavailableReason('arm64') ?? (await dockerUnavailableReason()) ?? (await aptUnavailableReason())
 if (skip) console.log(`[docker-build] skipped: ${skip}`)
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' })
 const strayContainers = () => docker('ps', '-aq', '--filter', 'label=io.orchard.build').stdout.trim()

@@ -16,10 +16,11 @@ import { fixtureUnavailableReason, testFixture } from '../testing/test-fixture'
 import { withImage } from '../image/open'
 import { loadRecipe } from '../recipe/load'
 import { debugfs, e2fsck, extractPartition, fsckFat, mls, mtype, sfdiskTable, sha256sum } from '../testing/disk-tools'
+import { aptUnavailableReason } from '../testing/network'
 import { chrootUnavailableReason } from './chroot-executor'
 import { dockerUnavailableReason } from '../util/docker-daemon'
 
-const fixtureSkip = fixtureUnavailableReason('arm64')
+const fixtureSkip = fixtureUnavailableReason('arm64') ?? (await aptUnavailableReason())
 const EXECUTORS = [
   { mode: 'docker' as const, skip: fixtureSkip ?? (await dockerUnavailableReason()) },
   { mode: 'chroot' as const, skip: fixtureSkip ?? chrootUnavailableReason('arm64') },
