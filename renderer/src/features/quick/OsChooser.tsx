@@ -69,7 +69,6 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
         />
       )}
       {from === 'file' && (
-      <>
       <div className="field">
         <label htmlFor={`${id}-file`}>Image file</label>
         <div className="row">
@@ -100,8 +99,18 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
         <p id={`${id}-hint`} className="hint">
           A stock .img, .img.xz or .zip (Raspberry Pi OS or one built here). It is never changed: the settings are laid over it on the way to each card.
         </p>
+        {(settings?.recentSources.length ?? 0) > 0 && (
+          <ul className="choices" aria-label="Recent image files">
+            {settings!.recentSources.map((file) => (
+              <li key={file}>
+                <button type="button" onClick={() => void use(file)} disabled={reading || disabled} aria-pressed={quick.image?.path === file}>
+                  {file}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
-      </>
       )}
       <div className="field">
         <label htmlFor={`${id}-arch`}>Architecture</label>
@@ -110,17 +119,6 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
           <option value="armhf">armhf (32-bit)</option>
         </select>
       </div>
-      {from === 'file' && (settings?.recentSources.length ?? 0) > 0 && (
-        <ul className="choices" aria-label="Recent image files">
-          {settings!.recentSources.map((file) => (
-            <li key={file}>
-              <button type="button" onClick={() => void use(file)} disabled={reading || disabled} aria-pressed={quick.image?.path === file}>
-                {file}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
       {status && (
         <p role={status.error ? 'alert' : 'status'} className={status.error ? 'error' : 'small'}>
           {status.text}
