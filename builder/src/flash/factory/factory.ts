@@ -25,6 +25,7 @@ import { ejectCard } from './eject'
 import type { FactoryQueue, FactorySlot } from '../../vocabulary'
 import { DeviceQueue } from './queue'
 import { cardsPerHour } from './rate'
+import { holdForFaster, type ReaderTiming } from './schedule'
 import { factorySource } from './source'
 import { loadFactoryState, saveFactoryState, type Contents } from './state-file'
 
@@ -79,13 +80,21 @@ interface Slot {
   since: number
   controller: AbortController | null
   pulled: boolean
+  /** When its card started, or (done or failed) ended: Date.now() values. */
+  startedAt: number
+  endedAt: number
 }
+
+/** A reader whose card is done counts as free this long (a person swapping the card); after that, not at all. */
+const SWAP_SECONDS = 60
 
 export class Factory {
   readonly #options: FactoryOptions
   readonly #slots = new Map<string, Slot>()
   readonly #records: CardRecord[] = []
   readonly #doneAt: number[] = []
+  /** Seconds a whole card took, by reader (drive path): what the scheduler plans with. */
+  readonly #secondsPerCard = new Map<string, number>()
   readonly #jobId = randomUUID()
   #queue: DeviceQueue | null = null
   #shared: SharedSource | null = null
@@ -155,8 +164,9 @@ export class Factory {
         arrivals.on('inserted', (drive) => this.#cardIn(drive))
         arrivals.on('removed', (device) => this.#cardOut(device))
         arrivals.on('error', (error) => this.#say(`reading the drive list failed: ${error.message}`))
+        // Held readers are looked at again on every poll (a faster reader may slow down or go).
         // The drive watcher's timers never hold the process; waiting for cards must.
-        keepAlive = setInterval(() => {}, 60_000)
+        keepAlive = setInterval(() => this.#startWaiting(), options.pollMs ?? 2000)
         await arrivals.start(options.pollMs ?? 2000)
         this.#say(`ready: insert cards (${this.#queue.counts().pending} devices wait)`)
         this.#emitQueue()
@@ -207,7 +217,7 @@ export class Factory {
     const issues = [shared.image, shared.source.raw].flatMap((image) =>
       checkDrive(drive, { imageSize: shared.source.size, imagePath: path.resolve(image), busyDevices: [], allowSystemDrives: false }),
     )
-    const slot: Slot = { view: view(drive.device, 'waiting', null, 'waiting for a free slot'), drive, since: this.#inserted++, controller: null, pulled: false }
+    const slot: Slot = { view: view(drive.device, 'waiting', null, 'waiting for a free slot'), drive, since: this.#inserted++, controller: null, pulled: false, startedAt: 0, endedAt: 0 }
     this.#slots.set(drive.device, slot)
     if (!isFlashable(issues)) {
       const reasons = [...new Set(issues.filter((issue) => issue.severity === 'error').map((issue) => issue.message))]
@@ -229,27 +239,49 @@ export class Factory {
     }
     this.#slots.delete(device)
     this.#emit({ type: 'slot-gone', drive: device })
+    this.#startWaiting() // a reader held for this one may be needed now
     this.#checkFinished()
   }
 
   #startWaiting(): void {
+    if (!this.#queue) return
     const limit = this.#options.slots ?? Infinity
     const waiting = [...this.#slots.values()].filter((slot) => slot.view.state === 'waiting').sort((a, b) => a.since - b.since)
     for (const slot of waiting) {
       if (this.#paused || this.#stopping || this.#running >= limit) break
-      const device = this.#queue!.take(slot.drive.device)
-      if (!device) {
+      const pending = this.#queue.counts().pending
+      if (pending === 0) {
         for (const rest of waiting.filter((s) => s.view.state === 'waiting')) this.#update(rest, { message: 'no device waits: every device is done or being written' })
         break
       }
-      void this.#write(slot, device)
+      if (holdForFaster(this.#secondsPerCard.get(slot.drive.device) ?? null, this.#otherReaders(slot), pending)) {
+        this.#update(slot, { message: `held: faster readers finish the ${pending === 1 ? 'last device' : `last ${pending} devices`} sooner (leave the card in; it starts if they fall behind)` })
+        continue
+      }
+      void this.#write(slot, this.#queue.take(slot.drive.device)!)
     }
+  }
+
+  /** Every other reader that can take a device soon: free, writing, or just done and about to get a fresh card. */
+  #otherReaders(except: Slot): ReaderTiming[] {
+    const now = Date.now()
+    const timings: ReaderTiming[] = []
+    for (const slot of this.#slots.values()) {
+      if (slot === except) continue
+      const secondsPerCard = this.#secondsPerCard.get(slot.drive.device) ?? null
+      const { state } = slot.view
+      if (state === 'waiting') timings.push({ secondsPerCard, secondsLeft: 0 })
+      else if (state === 'writing') timings.push({ secondsPerCard, secondsLeft: Math.max(0, (secondsPerCard ?? 0) - (now - slot.startedAt) / 1000) })
+      else if ((state === 'done' || state === 'failed') && now - slot.endedAt < SWAP_SECONDS * 1000) timings.push({ secondsPerCard, secondsLeft: 0 })
+    }
+    return timings
   }
 
   async #write(slot: Slot, device: FlashDevice): Promise<void> {
     this.#running++
     const controller = new AbortController()
     slot.controller = controller
+    slot.startedAt = Date.now()
     this.#update(slot, { state: 'writing', hostname: device.hostname, message: `writing ${device.hostname}` })
     this.#persist()
     this.#emitQueue()
@@ -276,6 +308,8 @@ export class Factory {
       if (!this.#arrivals?.current(slot.drive.device)) slot.pulled = true
     }
     slot.controller = null
+    slot.endedAt = Date.now()
+    if (record.ok) this.#secondsPerCard.set(slot.drive.device, (slot.endedAt - slot.startedAt) / 1000)
     if (slot.pulled && !record.ok) record.error = `card pulled mid-write: ${record.error ?? 'stopped'}`
     else if (controller.signal.aborted && !record.ok) record.error = `stopped: ${record.error ?? 'cancelled'}`
     if (record.ok) {
@@ -321,6 +355,7 @@ export class Factory {
   }
 
   #update(slot: Slot, change: Partial<SlotView>): void {
+    if (Object.entries(change).every(([key, value]) => slot.view[key as keyof SlotView] === value)) return // nothing new to tell
     Object.assign(slot.view, change)
     this.#emit({ type: 'slot', slot: { ...slot.view } })
   }
