@@ -19,12 +19,16 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 // A port fixed per worker process: core's environment is set before the server starts.
 const PORT = 41_000 + (process.pid % 4000)
 const ORIGIN = `http://127.0.0.1:${PORT}`
+// Core's own cache for this file: the image is the same bytes every run, so a shared cache
+// would answer it without the download this test is about.
+const CACHE = path.join(os.tmpdir(), `orchard-e2e-catalog-cache-${process.pid}`)
 let server: OsListServer
 let dir: string
 
-test.use({ appEnv: { ORCHARD_CATALOG_URL: `${ORIGIN}/os_list.json` } })
+test.use({ appEnv: { ORCHARD_CATALOG_URL: `${ORIGIN}/os_list.json`, ORCHARD_CACHE_DIR: CACHE } })
 
 test.beforeAll(async () => {
+  await rm(CACHE, { recursive: true, force: true })
   dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-e2e-catalog-'))
   const file = path.join(dir, 'disk.img')
   await writeFile(file, Buffer.alloc(2 << 20))
@@ -48,6 +52,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.close()
   if (dir) await rm(dir, { recursive: true, force: true })
+  await rm(CACHE, { recursive: true, force: true })
 })
 
 test('the catalog lists images per Pi model; choosing one downloads it, verified, as the chosen image', async ({ app }) => {
