@@ -80,21 +80,25 @@ interface Slot {
   since: number
   controller: AbortController | null
   pulled: boolean
-  /** When its card started, or (done or failed) ended: Date.now() values. */
+  /** When its card started (Date.now()). */
   startedAt: number
-  endedAt: number
 }
 
-/** A reader whose card is done counts as free this long (a person swapping the card); after that, not at all. */
-const SWAP_SECONDS = 60
+/** A person's card swap, until one is seen. */
+const FIRST_SWAP_SECONDS = 10
+/** A reader whose card ended is counted on for the next device this long (or 3 swaps, if longer); after that, not at all. */
+const SWAP_HORIZON_SECONDS = 60
 
 export class Factory {
   readonly #options: FactoryOptions
   readonly #slots = new Map<string, Slot>()
   readonly #records: CardRecord[] = []
   readonly #doneAt: number[] = []
-  /** Seconds a whole card took, by reader (drive path): what the scheduler plans with. */
+  /** What the scheduler plans with, by reader (drive path): seconds a whole card took, and when its last card ended. */
   readonly #secondsPerCard = new Map<string, number>()
+  readonly #cardEndedAt = new Map<string, number>()
+  /** Seconds from a card ending to the next one in the same reader, as seen (a moving average). */
+  #swapSeconds = FIRST_SWAP_SECONDS
   readonly #jobId = randomUUID()
   #queue: DeviceQueue | null = null
   #shared: SharedSource | null = null
@@ -217,8 +221,10 @@ export class Factory {
     const issues = [shared.image, shared.source.raw].flatMap((image) =>
       checkDrive(drive, { imageSize: shared.source.size, imagePath: path.resolve(image), busyDevices: [], allowSystemDrives: false }),
     )
-    const slot: Slot = { view: view(drive.device, 'waiting', null, 'waiting for a free slot'), drive, since: this.#inserted++, controller: null, pulled: false, startedAt: 0, endedAt: 0 }
+    const slot: Slot = { view: view(drive.device, 'waiting', null, 'waiting for a free slot'), drive, since: this.#inserted++, controller: null, pulled: false, startedAt: 0 }
     this.#slots.set(drive.device, slot)
+    const ended = this.#cardEndedAt.get(drive.device)
+    if (ended !== undefined && Date.now() - ended < 5 * 60_000) this.#swapSeconds = (this.#swapSeconds + (Date.now() - ended) / 1000) / 2
     if (!isFlashable(issues)) {
       const reasons = [...new Set(issues.filter((issue) => issue.severity === 'error').map((issue) => issue.message))]
       this.#update(slot, { state: 'refused', message: `refused: ${reasons.join('; ')}` })
@@ -262,17 +268,25 @@ export class Factory {
     }
   }
 
-  /** Every other reader that can take a device soon: free, writing, or just done and about to get a fresh card. */
+  /**
+   * Every other reader that can take a device soon: free, writing, or its card just ended (a
+   * fresh card expected after a swap, as long as swaps have taken; not after the horizon).
+   */
   #otherReaders(except: Slot): ReaderTiming[] {
     const now = Date.now()
     const timings: ReaderTiming[] = []
-    for (const slot of this.#slots.values()) {
-      if (slot === except) continue
-      const secondsPerCard = this.#secondsPerCard.get(slot.drive.device) ?? null
-      const { state } = slot.view
+    const readers = new Set([...this.#slots.keys(), ...this.#cardEndedAt.keys()])
+    readers.delete(except.drive.device)
+    for (const drive of readers) {
+      const secondsPerCard = this.#secondsPerCard.get(drive) ?? null
+      const slot = this.#slots.get(drive)
+      const state = slot?.view.state ?? 'out'
       if (state === 'waiting') timings.push({ secondsPerCard, secondsLeft: 0 })
-      else if (state === 'writing') timings.push({ secondsPerCard, secondsLeft: Math.max(0, (secondsPerCard ?? 0) - (now - slot.startedAt) / 1000) })
-      else if ((state === 'done' || state === 'failed') && now - slot.endedAt < SWAP_SECONDS * 1000) timings.push({ secondsPerCard, secondsLeft: 0 })
+      else if (state === 'writing') timings.push({ secondsPerCard, secondsLeft: Math.max(0, (secondsPerCard ?? 0) - (now - slot!.startedAt) / 1000) })
+      else if (state === 'done' || state === 'failed' || state === 'out') {
+        const sinceEnded = (now - (this.#cardEndedAt.get(drive) ?? 0)) / 1000
+        if (sinceEnded < Math.max(SWAP_HORIZON_SECONDS, 3 * this.#swapSeconds)) timings.push({ secondsPerCard, secondsLeft: Math.max(0, this.#swapSeconds - sinceEnded) })
+      }
     }
     return timings
   }
@@ -308,8 +322,9 @@ export class Factory {
       if (!this.#arrivals?.current(slot.drive.device)) slot.pulled = true
     }
     slot.controller = null
-    slot.endedAt = Date.now()
-    if (record.ok) this.#secondsPerCard.set(slot.drive.device, (slot.endedAt - slot.startedAt) / 1000)
+    const endedAt = Date.now()
+    this.#cardEndedAt.set(slot.drive.device, endedAt)
+    if (record.ok) this.#secondsPerCard.set(slot.drive.device, (endedAt - slot.startedAt) / 1000)
     if (slot.pulled && !record.ok) record.error = `card pulled mid-write: ${record.error ?? 'stopped'}`
     else if (controller.signal.aborted && !record.ok) record.error = `stopped: ${record.error ?? 'cancelled'}`
     if (record.ok) {
