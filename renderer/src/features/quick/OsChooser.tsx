@@ -100,7 +100,11 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
           A stock .img, .img.xz or .zip (Raspberry Pi OS or one built here). It is never changed: the settings are laid over it on the way to each card.
         </p>
         {(settings?.recentSources.length ?? 0) > 0 && (
-          <ul className="choices" aria-label="Recent image files">
+          <>
+          <p id={`${id}-recent`} className="hint">
+            Recent image files
+          </p>
+          <ul className="choices" aria-labelledby={`${id}-recent`}>
             {settings!.recentSources.map((file) => (
               <li key={file}>
                 <button type="button" onClick={() => void use(file)} disabled={reading || disabled} aria-pressed={quick.image?.path === file}>
@@ -109,6 +113,7 @@ export function OsChooser({ disabled }: { disabled: boolean }) {
               </li>
             ))}
           </ul>
+          </>
         )}
       </div>
       )}
