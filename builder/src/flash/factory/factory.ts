@@ -27,6 +27,7 @@ import { DeviceQueue } from './queue'
 import { cardsPerHour } from './rate'
 import { holdForFaster, type ReaderTiming } from './schedule'
 import { factorySource } from './source'
+import { settleInterrupted } from './interrupted'
 import { loadFactoryState, saveFactoryState, type Contents } from './state-file'
 
 export interface FactoryOptions {
@@ -152,7 +153,7 @@ export class Factory {
       this.#shared = { image: options.image, source, edits }
       this.#contents = { imageSha256: source.sha256, recipeSha256: edits?.recipeSha256 ?? null }
       const saved = await loadFactoryState(options.stateFile, this.#contents, { reflash: options.reflash })
-      this.#queue = new DeviceQueue(options.devices, saved)
+      this.#queue = new DeviceQueue(options.devices, await settleInterrupted(saved.entries, saved.jobId, options.recordFile))
       if (options.reflash) this.#queue.reflashAll()
       await this.#save()
       this.#emit({ type: 'ready', ...this.#contents })
@@ -360,7 +361,7 @@ export class Factory {
     const entries = this.#queue!.entries()
     this.#writes = this.#writes.then(async () => {
       if (records.length) await appendRecords(records, this.#options.recordFile)
-      await saveFactoryState(this.#options.stateFile, this.#contents!, entries)
+      await saveFactoryState(this.#options.stateFile, this.#contents!, entries, this.#jobId)
     }).catch((error: Error) => this.#say(`saving the queue or records failed: ${error.message}`))
   }
 

@@ -23,6 +23,8 @@ const FactoryState = z.object({
   version: z.literal(1),
   imageSha256: z.string(),
   recipeSha256: z.string().nullable(),
+  /** The run that saved it: its records settle a device it left 'writing' (interrupted.ts). Older files lack it. */
+  jobId: z.string().optional(),
   entries: z.array(Entry),
 })
 export type FactoryState = z.infer<typeof FactoryState>
@@ -33,13 +35,19 @@ export interface Contents {
   recipeSha256: string | null
 }
 
-/** The entries an earlier run saved for these contents; [] when there is no state file. */
-export async function loadFactoryState(file: string, contents: Contents, { reflash = false } = {}): Promise<QueueEntry[]> {
+export interface SavedQueue {
+  entries: QueueEntry[]
+  /** The run that saved them; null for none or an older file. */
+  jobId: string | null
+}
+
+/** The entries an earlier run saved for these contents; none when there is no state file. */
+export async function loadFactoryState(file: string, contents: Contents, { reflash = false } = {}): Promise<SavedQueue> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null
     throw new BuildError('INVALID_INPUT', `Cannot read the factory state ${file}: ${error.message}`)
   })
-  if (text === null) return []
+  if (text === null) return { entries: [], jobId: null }
   let state: FactoryState
   try {
     state = FactoryState.parse(JSON.parse(text))
@@ -54,11 +62,11 @@ export async function loadFactoryState(file: string, contents: Contents, { refla
         'use another --state file, or --reflash to flash every device again with this one',
     )
   }
-  return state.entries
+  return { entries: state.entries, jobId: state.jobId ?? null }
 }
 
-export async function saveFactoryState(file: string, contents: Contents, entries: QueueEntry[]): Promise<void> {
-  const state: FactoryState = { version: 1, ...contents, entries }
+export async function saveFactoryState(file: string, contents: Contents, entries: QueueEntry[], jobId: string): Promise<void> {
+  const state: FactoryState = { version: 1, ...contents, jobId, entries }
   await mkdir(path.dirname(file), { recursive: true })
   // Written beside and renamed over: a crash mid-write never leaves half a queue.
   const partial = `${file}.${process.pid}.partial`
