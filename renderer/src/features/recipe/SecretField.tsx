@@ -1,7 +1,8 @@
 /**
  * A secret typed once: core seals it (a password into a sha512crypt hash, a wifi passphrase
- * into its WPA PSK) and only the sealed form is kept in the recipe. The typed text is
- * dropped as soon as it is sealed.
+ * into its WPA PSK) and only the sealed form is kept in the recipe; one that cannot be hashed
+ * (no `seal`: a token the device must send) is kept as typed, a secret of the recipe. The
+ * typed text leaves the field as soon as it is set, and is never shown again.
  */
 import { useId, useState } from 'react'
 import type { Input } from '@common/contract'
@@ -13,12 +14,15 @@ interface Props {
   /** Where the sealed value goes (passwordHash, psk). */
   path: string
   label: string
-  /** What core seals the typed text with. */
-  seal: (typed: string) => Input<'secrets.seal'> | string
+  /** What core seals the typed text with (or a problem to show); none: kept as typed. */
+  seal?: (typed: string) => Input<'secrets.seal'> | string
   sealedLabel: string
+  hint?: string
+  /** Other recipe paths whose problems show on this field. */
+  errorPaths?: string[]
 }
 
-export function SecretField({ path, label, seal, sealedLabel }: Props) {
+export function SecretField({ path, label, seal, sealedLabel, hint = 'Typed once: only its hash is kept in the recipe.', errorPaths = [] }: Props) {
   const client = useClient()
   const form = useForm()
   const id = useId()
@@ -26,10 +30,14 @@ export function SecretField({ path, label, seal, sealedLabel }: Props) {
   const [problem, setProblem] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const sealed = getAt(form.data, path)
-  const errors = [...form.errors(path), ...(problem ? [problem] : [])]
+  const errors = [...form.errors(path), ...errorPaths.flatMap((other) => form.errors(other)), ...(problem ? [problem] : [])]
 
   const submit = async () => {
-    if (!typed) return
+    if (!typed.trim()) return
+    if (!seal) {
+      form.set(path, typed.trim())
+      return setTyped('')
+    }
     const request = seal(typed)
     if (typeof request === 'string') return setProblem(request)
     setBusy(true)
@@ -60,20 +68,21 @@ export function SecretField({ path, label, seal, sealedLabel }: Props) {
           <input
             id={id}
             type="password"
-            autoComplete="new-password"
+            autoComplete={seal ? 'new-password' : 'off'}
             value={typed}
             onChange={(event) => setTyped(event.target.value)}
             onKeyDown={(event) => event.key === 'Enter' && (event.preventDefault(), void submit())}
+            onBlur={() => form.touch(path)}
             aria-invalid={errors.length > 0}
             aria-describedby={errors.length ? `${id}-error` : `${id}-hint`}
           />
-          <button type="button" onClick={() => void submit()} disabled={!typed || busy}>
+          <button type="button" onClick={() => void submit()} disabled={!typed.trim() || busy}>
             Set {label.toLowerCase()}
           </button>
         </div>
       )}
       <p id={`${id}-hint`} className="hint">
-        Typed once: only its hash is kept in the recipe.
+        {hint}
       </p>
       {errors.length > 0 && (
         <p id={`${id}-error`} className="field-error">

@@ -4,6 +4,8 @@ import { cleanup, render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { useState, type ReactNode } from 'react'
 import { afterEach, expect, it } from 'vitest'
+import type { Client } from '@common/client'
+import { ClientProvider } from '../../../client/context'
 import { setAt, type RecipeDraft } from '../draft'
 import { FormProvider } from '../form'
 import { CloudInitFilesFields } from './cloud-init-files'
@@ -16,11 +18,15 @@ const draft = () => JSON.parse(screen.getByLabelText('Draft').textContent!) as R
 function Harness({ children, errors = {} }: { children: ReactNode; errors?: Record<string, string> }) {
   const [data, setData] = useState<RecipeDraft>({})
   const api = { data, set: (path: string, value: unknown) => setData((current) => setAt(current, path, value)), touch: () => {}, errors: (path: string) => (errors[path] ? [errors[path]] : []) }
+  // The token cannot be hashed: nothing here may ask core to seal it.
+  const client = { call: () => Promise.reject(new Error('the token went to core')) } as unknown as Client
   return (
-    <FormProvider api={api}>
-      {children}
-      <output aria-label="Draft">{JSON.stringify(data)}</output>
-    </FormProvider>
+    <ClientProvider client={client}>
+      <FormProvider api={api}>
+        {children}
+        <output aria-label="Draft">{JSON.stringify(data)}</output>
+      </FormProvider>
+    </ClientProvider>
   )
 }
 
