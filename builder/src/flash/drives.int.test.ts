@@ -9,18 +9,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attachLoop, detachLoop, loopUnavailableReason } from '../testing/loop'
+import { waitFor } from '../testing/wait-for'
 import { DriveWatcher, listDrives, testDrivesFromEnv, type Drive } from './drives'
 import { checkDrive } from './safety'
 
 const MiB = 1 << 20
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 /** The device mounted at / according to the kernel, or null when / is not a block device (overlay, in a container). */
 async function rootDevice(): Promise<string | null> {

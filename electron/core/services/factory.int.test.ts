@@ -15,6 +15,7 @@ import { bootFileOnCard, payloadDisk } from '../../../builder/src/testing/disk-t
 import { loopUnavailableReason } from '../../../builder/src/testing/loop'
 import { addTestDrives } from '../../../builder/src/testing/test-drives'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../../builder/src/testing/throttle'
+import { waitFor } from '../../../builder/src/testing/wait-for'
 import type { CardRecord } from '../../../builder/src/vocabulary'
 import { createCore, type Core } from '../index'
 
@@ -119,7 +120,7 @@ describe.skipIf(skip)('factory.* in core, cards through the writer', () => {
       expect(runId).toMatch(/^[0-9a-f-]{36}$/)
       await expect(call('factory.start', { image, devices, stateFile: path.join(dir, 'other.json') })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
       // Cards go in once the run knows the drives already there (those are never offered).
-      await waitFor(() => ready)
+      await waitFor('the factory ready', () => ready, 60_000)
       for (const reader of cards.readers) await reader.insert()
       const done = (await end) as { queue: FactoryState['queue']; error?: unknown }
       await Promise.all(chains.values())
@@ -142,11 +143,3 @@ describe.skipIf(skip)('factory.* in core, cards through the writer', () => {
     }
   }, 120_000)
 })
-
-async function waitFor(condition: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

@@ -13,6 +13,7 @@ import { createCardReaders, type CardReader, type CardReaders } from '../../test
 import { bootFileOnCard, payloadDisk } from '../../testing/disk-tools'
 import { loopUnavailableReason } from '../../testing/loop'
 import { createThrottleGroup, throttleUnavailableReason, type ThrottleGroup } from '../../testing/throttle'
+import { waitFor } from '../../testing/wait-for'
 import { readRecords } from '../records'
 import type { FlashDevice } from '../write'
 import { Factory, type FactoryEvent, type FactoryOptions } from './factory'
@@ -171,7 +172,7 @@ describe.skipIf(skip)('factory mode', () => {
     await factory.ready()
     factory.pause()
     await fresh!.insert()
-    await waitFor(() => factory.slots().some((s) => s.drive === fresh!.device))
+    await waitFor('the inserted card in the slots', () => factory.slots().some((s) => s.drive === fresh!.device))
     await new Promise((resolve) => setTimeout(resolve, 600))
     expect(factory.slots().find((s) => s.drive === fresh!.device)).toMatchObject({ state: 'waiting', hostname: null })
     factory.resume()
@@ -188,11 +189,3 @@ describe.skipIf(skip)('factory mode', () => {
     expect(refused).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('--reflash') })
   }, 60_000)
 })
-
-async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
