@@ -10,7 +10,7 @@ import { toDevice } from '../devices/model'
 import { useDeviceCheck } from '../devices/useDeviceCheck'
 import { CardState } from './CardState'
 import { DriveCard } from './DriveCard'
-import { AllRecords, RecordsTable } from './RecordsView'
+import { AllRecords, BatchResult } from './RecordsView'
 import { useDrives } from './useDrives'
 import { useFlash } from './useFlash'
 
@@ -169,18 +169,7 @@ export function FlashStep() {
       {flash.cards && Object.entries(flash.cards).filter(([target]) => !present.has(target) && !files.some((f, i) => filePath(f, chosenPresent.length + i) === target)).map(([target, progress]) => (
         <CardState key={target} target={target} progress={progress} />
       ))}
-      {flash.result && (
-        <section aria-label="Batch result">
-          <h3>
-            {flash.result.ok
-              ? `All ${flash.result.records.length} cards flashed${flash.result.records.every((r) => r.verified) ? ' and verified' : ''}`
-              : flash.result.error
-                ? `Flashing failed: ${flash.result.error.message}`
-                : `${flash.result.records.filter((r) => !r.ok).length} of ${flash.result.records.length} cards failed`}
-          </h3>
-          <RecordsTable records={flash.result.records} label="Records of this batch" />
-        </section>
-      )}
+      {flash.result && <BatchResult result={flash.result} />}
       <AllRecords refresh={flash.result} defaultDir={folder} />
     </section>
   )

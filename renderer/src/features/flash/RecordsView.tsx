@@ -1,6 +1,6 @@
 /** Per-card records: this batch's, and every record core keeps, exportable as CSV or JSON. */
-import { useEffect, useId, useState } from 'react'
-import type { CardRecord } from '@common/contract'
+import { useEffect, useId, useState, type ReactNode } from 'react'
+import type { CardRecord, FlashFinished } from '@common/contract'
 import { useClient } from '../../client/context'
 
 export function RecordsTable({ records, label }: { records: CardRecord[]; label: string }) {
@@ -29,6 +29,24 @@ export function RecordsTable({ records, label }: { records: CardRecord[]; label:
         ))}
       </tbody>
     </table>
+  )
+}
+
+/** A finished batch: one line saying how it went, its cards' records, and what to do next (`children`). */
+export function BatchResult({ result, className, children }: { result: FlashFinished; className?: string; children?: ReactNode }) {
+  const failed = result.records.filter((r) => !r.ok).length
+  return (
+    <section aria-label="Batch result" className={className}>
+      <h3>
+        {result.ok
+          ? `All ${result.records.length} cards flashed${result.records.every((r) => r.verified) ? ' and verified' : ''}`
+          : result.error
+            ? `Flashing failed: ${result.error.message}`
+            : `${failed} of ${result.records.length} cards failed`}
+      </h3>
+      <RecordsTable records={result.records} label="Records of this batch" />
+      {children}
+    </section>
   )
 }
 

@@ -7,7 +7,7 @@
 import { useCallback, useMemo, useState } from 'react'
 import { useWizard } from '../../state/wizard'
 import { useDeviceCheck } from '../devices/useDeviceCheck'
-import { RecordsTable } from '../flash/RecordsView'
+import { BatchResult } from '../flash/RecordsView'
 import { useDrives } from '../flash/useDrives'
 import { useFlash } from '../flash/useFlash'
 import { fieldPath, setAt } from '../recipe/draft'
@@ -115,19 +115,11 @@ export function QuickStep() {
       {batch.saveError && <p role="alert" className="error">{batch.saveError}</p>}
       {flash.error && <p role="alert" className="error">Not started: {flash.error}</p>}
       {flash.result && (
-        <section aria-label="Batch result" className="quick-part">
-          <h3>
-            {flash.result.ok
-              ? `All ${flash.result.records.length} cards flashed${flash.result.records.every((r) => r.verified) ? ' and verified' : ''}`
-              : flash.result.error
-                ? `Flashing failed: ${flash.result.error.message}`
-                : `${flash.result.records.filter((r) => !r.ok).length} of ${flash.result.records.length} cards failed`}
-          </h3>
-          <RecordsTable records={flash.result.records} label="Records of this batch" />
+        <BatchResult result={flash.result} className="quick-part">
           <button type="button" className="primary" onClick={batch.nextBatch}>
             Flash the next batch
           </button>
-        </section>
+        </BatchResult>
       )}
     </section>
   )
