@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { multiWrite, sourceDestination } from 'etcher-sdk'
 import { flashImage } from '../../builder/src/flash/write'
 import { imageSize } from '../../builder/src/source/image-size'
 import { formatBytes } from '../../builder/src/util/bytes'
 import { compressedFixture } from '../lib/images'
+import { etcherFlashToFiles } from '../lib/etcher'
 import { allocated, bytesInUse, timed } from '../lib/measure'
 
 const DESTINATIONS = 4
@@ -30,18 +30,7 @@ try {
   const ours = await timed('ours', () => flashImage({ image, targets: outputs('ours').map((p) => ({ kind: 'file', path: p })), recordsFile: path.join(dir, 'records.jsonl') }))
   const oursWritten = (await Promise.all(outputs('ours').map(allocated))).reduce((a, b) => a + b, 0) / DESTINATIONS
 
-  const etcher = await timed('etcher', async () => {
-    const result = await multiWrite.decompressThenFlash({
-      source: new sourceDestination.File({ path: image }),
-      destinations: outputs('etcher').map((p) => new sourceDestination.File({ path: p, write: true })),
-      onFail: (_destination, error) => {
-        throw error
-      },
-      onProgress: () => {},
-      verify: true,
-    })
-    if (result.failures.size) throw new Error('etcher-sdk failed a destination')
-  })
+  const etcher = await timed('etcher', () => etcherFlashToFiles(image, outputs('etcher')))
 
   const dd = await timed('dd', async () => {
     const [first, ...rest] = outputs('dd')
