@@ -35,6 +35,8 @@ sshd_t() { mkdir -p /run/sshd; /usr/sbin/sshd -T 2>/dev/null | awk -v k="$1" '$1
   echo "i2c-dev=$(grep -rhs '^i2c-dev' /etc/modules-load.d /etc/modules | head -1)"
   echo "eth0-wait=$i"
 } > "$ORCHARD_BOOT/proof/state.txt"
+# Why, when the server is not running: read from the host when a check fails.
+systemctl is-active -q ssh || { systemctl status ssh; journalctl -b -u ssh -u ssh.socket --no-pager; } > "$ORCHARD_BOOT/proof/ssh-status.txt" 2>&1
 sync
 `
 

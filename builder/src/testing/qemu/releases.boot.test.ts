@@ -148,6 +148,7 @@ describe.skipIf(skip).each(CELLS.filter((cell) => !only || only.includes(cell.na
     const root = part(disk, 2, 's.ext4')
     const state = parseState(mtype(boot, '/proof/state.txt'))
     console.log(`[matrix ${cell.name}] state: ${JSON.stringify(state)}`)
+    if (state['ssh-active'] !== 'active' && mls(boot, '/proof').includes('ssh-status.txt')) console.log(`[matrix ${cell.name}] ssh:\n${mtype(boot, '/proof/ssh-status.txt')}`)
     for (const [key, want] of Object.entries(expectedState(cell.name))) {
       const why = cell.unproven?.[key]
       if (why) console.log(`[matrix ${cell.name}] ${key}=${state[key]} not judged: ${why}`)
