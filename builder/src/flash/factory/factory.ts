@@ -25,7 +25,7 @@ import { ejectCard } from './eject'
 import type { FactoryQueue, FactorySlot } from '../../vocabulary'
 import { DeviceQueue } from './queue'
 import { cardsPerHour } from './rate'
-import { holdForFaster, type ReaderTiming } from './schedule'
+import { holdForFaster, ReaderTimes } from './schedule'
 import { factorySource } from './source'
 import { settleInterrupted } from './interrupted'
 import { loadFactoryState, saveFactoryState, type Contents } from './state-file'
@@ -85,21 +85,13 @@ interface Slot {
   startedAt: number
 }
 
-/** A person's card swap, until one is seen. */
-const FIRST_SWAP_SECONDS = 10
-/** A reader whose card ended is counted on for the next device this long (or 3 swaps, if longer); after that, not at all. */
-const SWAP_HORIZON_SECONDS = 60
-
 export class Factory {
   readonly #options: FactoryOptions
   readonly #slots = new Map<string, Slot>()
   readonly #records: CardRecord[] = []
   readonly #doneAt: number[] = []
-  /** What the scheduler plans with, by reader (drive path): seconds a whole card took, and when its last card ended. */
-  readonly #secondsPerCard = new Map<string, number>()
-  readonly #cardEndedAt = new Map<string, number>()
-  /** Seconds from a card ending to the next one in the same reader, as seen (a moving average). */
-  #swapSeconds = FIRST_SWAP_SECONDS
+  /** What the scheduler plans with (schedule.ts). */
+  readonly #readers = new ReaderTimes()
   readonly #jobId = randomUUID()
   #queue: DeviceQueue | null = null
   #shared: SharedSource | null = null
@@ -224,8 +216,7 @@ export class Factory {
     )
     const slot: Slot = { view: view(drive.device, 'waiting', null, 'waiting for a free slot'), drive, since: this.#inserted++, controller: null, pulled: false, startedAt: 0 }
     this.#slots.set(drive.device, slot)
-    const ended = this.#cardEndedAt.get(drive.device)
-    if (ended !== undefined && Date.now() - ended < 5 * 60_000) this.#swapSeconds = (this.#swapSeconds + (Date.now() - ended) / 1000) / 2
+    this.#readers.cardIn(drive.device)
     if (!isFlashable(issues)) {
       const reasons = [...new Set(issues.filter((issue) => issue.severity === 'error').map((issue) => issue.message))]
       this.#update(slot, { state: 'refused', message: `refused: ${reasons.join('; ')}` })
@@ -261,35 +252,13 @@ export class Factory {
         for (const rest of waiting.filter((s) => s.view.state === 'waiting')) this.#update(rest, { message: 'no device waits: every device is done or being written' })
         break
       }
-      if (holdForFaster(this.#secondsPerCard.get(slot.drive.device) ?? null, this.#otherReaders(slot), pending)) {
+      const readers = [...this.#slots.values()].map((s) => ({ drive: s.drive.device, state: s.view.state, startedAt: s.startedAt }))
+      if (holdForFaster(this.#readers.secondsPerCard(slot.drive.device), this.#readers.others(slot.drive.device, readers), pending)) {
         this.#update(slot, { message: `held: faster readers finish the ${pending === 1 ? 'last device' : `last ${pending} devices`} sooner (leave the card in; it starts if they fall behind)` })
         continue
       }
       void this.#write(slot, this.#queue.take(slot.drive.device)!)
     }
-  }
-
-  /**
-   * Every other reader that can take a device soon: free, writing, or its card just ended (a
-   * fresh card expected after a swap, as long as swaps have taken; not after the horizon).
-   */
-  #otherReaders(except: Slot): ReaderTiming[] {
-    const now = Date.now()
-    const timings: ReaderTiming[] = []
-    const readers = new Set([...this.#slots.keys(), ...this.#cardEndedAt.keys()])
-    readers.delete(except.drive.device)
-    for (const drive of readers) {
-      const secondsPerCard = this.#secondsPerCard.get(drive) ?? null
-      const slot = this.#slots.get(drive)
-      const state = slot?.view.state ?? 'out'
-      if (state === 'waiting') timings.push({ secondsPerCard, secondsLeft: 0 })
-      else if (state === 'writing') timings.push({ secondsPerCard, secondsLeft: Math.max(0, (secondsPerCard ?? 0) - (now - slot!.startedAt) / 1000) })
-      else if (state === 'done' || state === 'failed' || state === 'out') {
-        const sinceEnded = (now - (this.#cardEndedAt.get(drive) ?? 0)) / 1000
-        if (sinceEnded < Math.max(SWAP_HORIZON_SECONDS, 3 * this.#swapSeconds)) timings.push({ secondsPerCard, secondsLeft: Math.max(0, this.#swapSeconds - sinceEnded) })
-      }
-    }
-    return timings
   }
 
   async #write(slot: Slot, device: FlashDevice): Promise<void> {
@@ -323,9 +292,7 @@ export class Factory {
       if (!this.#arrivals?.current(slot.drive.device)) slot.pulled = true
     }
     slot.controller = null
-    const endedAt = Date.now()
-    this.#cardEndedAt.set(slot.drive.device, endedAt)
-    if (record.ok) this.#secondsPerCard.set(slot.drive.device, (endedAt - slot.startedAt) / 1000)
+    this.#readers.cardEnded(slot.drive.device, slot.startedAt, record.ok)
     if (slot.pulled && !record.ok) record.error = `card pulled mid-write: ${record.error ?? 'stopped'}`
     else if (controller.signal.aborted && !record.ok) record.error = `stopped: ${record.error ?? 'cancelled'}`
     if (record.ok) {
