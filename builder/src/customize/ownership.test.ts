@@ -50,7 +50,7 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
   timezone: { 'first_run_setup.sh': (g) => g.script.includes('Europe/Berlin'), 'cloud-init': (g) => g.userData.timezone === 'Europe/Berlin' },
   locale: { 'first_run_setup.sh': (g) => g.script.includes('/etc/default/locale'), 'cloud-init': (g) => g.userData.locale === 'de_DE.UTF-8' },
   keyboard: { 'first_run_setup.sh': (g) => g.script.includes('XKBLAYOUT'), 'cloud-init': (g) => 'keyboard' in g.userData },
-  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable ssh'), 'cloud-init': (g) => g.userData.enable_ssh === true, 'ssh flag file': (g) => g.files.has('/ssh') },
+  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable ssh'), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes('["systemctl","enable","--now","ssh"]'), 'ssh flag file': (g) => g.files.has('/ssh') },
   'SSH password login': { 'first_run_setup.sh': (g) => g.script.includes('PasswordAuthentication'), 'cloud-init': (g) => g.userData.ssh_pwauth === true },
   'SSH host keys': { 'first_run_setup.sh': (g) => g.script.includes('ssh-keygen -A'), 'cloud-init': (g) => 'ssh_genkeytypes' in g.userData || 'ssh_deletekeys' in g.userData },
   wifi: { 'first_run_setup.sh': (g) => g.script.includes("RECIPE_WIFI_SSID='OwnerNet'"), 'cloud-init': (g) => Boolean(g.networkConfig.network?.wifis) },
@@ -99,8 +99,8 @@ describe.each(RELEASE_SHAPES.map((traits) => [traits.release, traits] as const))
     // The build writes it on cmdline.txt wherever the image boots from one, as Imager does for every format.
     if (setting === 'wifi country') return expect(owners(setting)).toEqual([traits.cmdline ? 'cmdline.txt' : 'first_run_setup.sh'])
     if (traits.firstBoot === 'cloud-init') {
-      // cloud-init's where it can: only host keys and the static address stay with first_run_setup.sh.
-      expect(owners(setting)).toEqual([['SSH host keys', 'static eth0'].includes(setting) ? 'first_run_setup.sh' : 'cloud-init'])
+      // cloud-init's where it can: host keys, the static address and the locale (features/locale.ts says why) stay with first_run_setup.sh.
+      expect(owners(setting)).toEqual([['SSH host keys', 'static eth0', 'locale'].includes(setting) ? 'first_run_setup.sh' : 'cloud-init'])
       return
     }
     // Without openssh-server there is no SSH server to set up: first_run_setup.sh only says so.
@@ -109,9 +109,10 @@ describe.each(RELEASE_SHAPES.map((traits) => [traits.release, traits] as const))
   })
 
   if (traits.firstBoot === 'cloud-init') {
-    it("gives cloud-init the recipe's values and first_run_setup.sh none of them (device.env overrides only)", () => {
+    it("gives cloud-init the recipe's values and first_run_setup.sh none of them but the locale (device.env overrides only)", () => {
       expect(generated.files.has('/meta-data')).toBe(true)
-      for (const value of ['owner-host', 'OwnerNet', 'Europe/Berlin', 'de_DE', 'fleet']) expect(generated.script).not.toContain(value)
+      for (const value of ['owner-host', 'OwnerNet', 'Europe/Berlin', 'fleet']) expect(generated.script).not.toContain(value)
+      expect(generated.script).toContain("echo 'LANG=de_DE.UTF-8' > /etc/default/locale")
       expect(generated.script).toContain('WIFI_SSID="${WIFI_SSID:-$RECIPE_WIFI_SSID}"')
       expect(generated.script).toContain('NEW_HOSTNAME="${HOSTNAME:-$RECIPE_HOSTNAME}"')
     })

@@ -151,8 +151,9 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
   })
 
   it("gives cloud-init user-data, network-config and meta-data with the recipe's instance id, and the regulatory domain on cmdline.txt", () => {
-    const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string }[]; enable_ssh: boolean }
-    expect(userData).toMatchObject({ hostname: 'rel-host', timezone: 'Europe/Berlin', keyboard: { layout: 'de' }, enable_ssh: true, users: [{ name: 'fleet' }] })
+    const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string }[]; runcmd: unknown[] }
+    expect(userData).toMatchObject({ hostname: 'rel-host', timezone: 'Europe/Berlin', keyboard: { layout: 'de' }, users: [{ name: 'fleet' }] })
+    expect(userData.runcmd).toContainEqual(['systemctl', 'enable', '--now', 'ssh'])
     expect(userData.users[0]!.hashed_passwd).toMatch(/^\$6\$/)
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; wifis: { wlan0: Record<string, unknown> } } }
     expect(network.network.version).toBe(2)
@@ -168,12 +169,13 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
   it("merges the user's own user-data and network-config with the recipe's settings", () => {
     const userData = YAML.parse(mtype(built.boot, '/user-data')) as Record<string, unknown>
     expect(mtype(built.boot, '/user-data').split('\n')[0]).toBe('#cloud-config')
-    expect(userData).toMatchObject({ hostname: 'rel-host', packages: ['htop'], ssh_pwauth: false, enable_ssh: true })
-    // The recipe's runcmd (the Connect hand-over) first, then the file's.
+    expect(userData).toMatchObject({ hostname: 'rel-host', packages: ['htop'], ssh_pwauth: false })
+    // The recipe's runcmd (SSH on, the Connect hand-over) first, then the file's.
     const runcmd = userData.runcmd as unknown[][]
-    expect(runcmd).toHaveLength(2)
-    expect(String(runcmd[0]![2])).toContain('com.raspberrypi.connect/auth.key')
-    expect(runcmd[1]).toEqual(['touch', '/var/lib/user-was-here'])
+    expect(runcmd).toHaveLength(3)
+    expect(runcmd[0]).toEqual(['systemctl', 'enable', '--now', 'ssh'])
+    expect(String(runcmd[1]![2])).toContain('com.raspberrypi.connect/auth.key')
+    expect(runcmd[2]).toEqual(['touch', '/var/lib/user-was-here'])
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; renderer: string; ethernets: unknown; wifis: { wlan0: unknown } } }
     expect(network.network).toMatchObject({ version: 2, renderer: 'NetworkManager', ethernets: { eth1: { dhcp4: true, optional: true } } })
     expect(network.network.wifis.wlan0).toBeTruthy()

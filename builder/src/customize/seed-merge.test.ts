@@ -40,8 +40,9 @@ describe('user-data', () => {
     const merged = mergeUserData(recipe, theirs, USER)
     expect(merged).toMatchObject({ hostname: 'fleet-host', timezone: 'Europe/London', packages: ['htop'], ssh_pwauth: false, write_files: [{ path: '/etc/motd' }] })
     const runcmd = merged.runcmd as unknown[][]
-    expect(String(runcmd[0]![2])).toContain('CONNECT_TOKEN=')
-    expect(runcmd[1]).toEqual(['touch', '/x'])
+    expect(runcmd[0]).toEqual(['systemctl', 'enable', '--now', 'ssh'])
+    expect(String(runcmd[1]![2])).toContain('CONNECT_TOKEN=')
+    expect(runcmd[2]).toEqual(['touch', '/x'])
   })
 
   it('takes the same value on both sides without complaint', () => {

@@ -1,4 +1,10 @@
-/** Time zone, locale and keyboard layout: cloud-init's where cloud-init applies settings, else first_run_setup.sh's. */
+/**
+ * Time zone, locale and keyboard layout: cloud-init's where cloud-init applies settings, else
+ * first_run_setup.sh's. The locale is first_run_setup.sh's everywhere: Debian's cloud-init runs
+ * `locale-gen <locale>`, which Debian's locale-gen ignores (it reads /etc/locale.gen), so
+ * `update-locale` then refuses a locale never generated; Raspberry Pi's own cloud-init calls
+ * raspi-config instead, and Imager 2 leaves the locale out of user-data.
+ */
 import { z } from 'zod'
 import { quote } from '../customize/shell'
 import { defineFeature } from './feature'
@@ -12,8 +18,9 @@ export const locale = defineFeature({
     keyboard: z.string().regex(/^[a-z]{2,8}$/, 'must be an XKB layout such as gb or us').optional(),
   },
   firstRun: ({ system }, { traits }) => {
-    if (traits.firstBoot === 'cloud-init') return ''
-    const { timezone, locale, keyboard } = system
+    const cloudInit = traits.firstBoot === 'cloud-init'
+    const { locale } = system
+    const { timezone, keyboard } = cloudInit ? {} : system
     const parts: string[] = []
     if (timezone) {
       parts.push(`# --- timezone ---
@@ -61,7 +68,6 @@ log "keyboard ${keyboard}"
   },
   cloudConfig: ({ system }) => ({
     ...(system.timezone && { timezone: system.timezone }),
-    ...(system.locale && { locale: system.locale }),
     ...(system.keyboard && { keyboard: { model: 'pc105', layout: system.keyboard } }),
   }),
   describe: ({ system }) => [

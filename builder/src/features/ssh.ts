@@ -1,14 +1,22 @@
 /**
- * The SSH server: on or off and password login or keys only (cloud-init's `enable_ssh` and
- * `ssh_pwauth` where cloud-init applies settings, as Imager writes them; elsewhere
- * first_run_setup.sh), and host keys made on each device by first_run_setup.sh everywhere.
+ * The SSH server: on or off and password login or keys only (where cloud-init applies
+ * settings, as Imager 2 writes them: `ssh_pwauth`, and a `runcmd` entry that enables the unit,
+ * since cc_ssh never does; elsewhere first_run_setup.sh), and host keys made on each device by
+ * first_run_setup.sh everywhere.
  */
 import { z } from 'zod'
 import { defineFeature } from './feature'
 
+// Joins a start already queued (Raspberry Pi OS's sshswitch queues one for the ssh flag file),
+// then has sshd re-read the new host keys in place (SIGHUP). A restart instead raced that start
+// under emulation and left a second sshd failing to bind port 22. Without a running systemd
+// (a build, not a boot) it starts at the next boot.
 const SSH_ENABLE = `  systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
-  # Picks up the new host keys now; without a running systemd it starts at the next boot.
-  systemctl restart ssh >/dev/null 2>&1 || log "ssh starts at the next boot"`
+  if systemctl start ssh >/dev/null 2>&1; then
+    systemctl reload ssh >/dev/null 2>&1 || systemctl restart ssh >/dev/null 2>&1 || fail "ssh: load the new host keys"
+  else
+    log "ssh starts at the next boot"
+  fi`
 
 export const ssh = defineFeature({
   id: 'ssh',
@@ -27,7 +35,8 @@ export const ssh = defineFeature({
 rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
 ssh-keygen -A || fail "ssh host keys"
 `
-    if (traits.firstBoot === 'cloud-init') return `${hostKeys}have systemctl && systemctl try-restart ssh >/dev/null 2>&1 || true
+    // cloud-init's runcmd starts the server later (its final stage waits for this runner).
+    if (traits.firstBoot === 'cloud-init') return `${hostKeys}have systemctl && systemctl try-reload-or-restart ssh >/dev/null 2>&1 || true
 log "ssh host keys made"
 `
     // sshd keeps the first value it reads: the drop-in counts only where sshd_config includes
@@ -43,7 +52,8 @@ fi
 log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
 `
   },
-  cloudConfig: ({ ssh }) => (ssh ? { enable_ssh: ssh.enable, ssh_pwauth: ssh.passwordAuth } : {}),
+  // Not `enable_ssh`: no cloud-init knows it (Imager dropped it in 2026-04, rpi-imager 2c428de).
+  cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth, runcmd: [['systemctl', ssh.enable ? 'enable' : 'disable', '--now', 'ssh']] } : {}),
   // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
   bootFiles: ({ ssh }, { traits }) => (ssh?.enable && traits.openssh && traits.firstBoot !== 'cloud-init' ? [{ path: '/ssh', content: '' }] : []),
   describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
