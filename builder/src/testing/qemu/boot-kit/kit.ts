@@ -95,8 +95,22 @@ async function readKit(dir: string): Promise<BootKit | null> {
 }
 
 /** The cached kit for the pinned versions, made (and fetched) when missing. */
-export async function ensureBootKit(options: BootKitOptions = {}): Promise<BootKit> {
+const inFlight = new Map<string, Promise<BootKit>>()
+
+/** One build per cache at a time in this process: callers that ask while it runs share it (its apt lists are one folder). */
+export function ensureBootKit(options: BootKitOptions = {}): Promise<BootKit> {
   const cache = options.cacheDir ?? cacheDir()
+  const key = `${cache}\0${options.refresh ? 'refresh' : ''}`
+  let pending = inFlight.get(key)
+  if (!pending) {
+    pending = ensureBootKitNow(cache, options)
+    inFlight.set(key, pending)
+    pending.finally(() => inFlight.delete(key)).catch(() => undefined)
+  }
+  return pending
+}
+
+async function ensureBootKitNow(cache: string, options: BootKitOptions): Promise<BootKit> {
   if (!options.refresh) {
     const pin = await readPin(cache)
     const kit = pin && (await readKit(kitDir(cache, pin)))
