@@ -1,5 +1,8 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { RECORD_FIELDS, recordsToCsv, type CardRecord } from './records'
+import { appendRecords, readRecords, RECORD_FIELDS, recordsToCsv, type CardRecord } from './records'
 
 const record: CardRecord = {
   jobId: 'job-1',
@@ -38,5 +41,21 @@ describe('recordsToCsv', () => {
     const row = recordsToCsv([record]).split('\r\n')[1]!
     expect(row).toContain(`,'=cmd|' /C calc'!A0,`)
     expect(row.endsWith(`,"'-1+@SUM(A1), ""failed"""`)).toBe(true)
+  })
+})
+
+describe('the record file after a stop mid-append', () => {
+  it('skips the torn line when read, and the next append starts on a line of its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'orchard-records-'))
+    try {
+      const file = path.join(dir, 'records.jsonl')
+      await writeFile(file, `${JSON.stringify(record)}\n${JSON.stringify({ ...record, hostname: 'pi-2' }).slice(0, 40)}`)
+      expect((await readRecords(file)).map((r) => r.hostname)).toEqual(['pi-1'])
+      await appendRecords([{ ...record, hostname: 'pi-3' }], file)
+      expect((await readRecords(file)).map((r) => r.hostname)).toEqual(['pi-1', 'pi-3'])
+      expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(4) // pi-1, the torn line, pi-3, and the end
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

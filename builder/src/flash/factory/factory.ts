@@ -252,6 +252,7 @@ export class Factory {
         for (const rest of waiting.filter((s) => s.view.state === 'waiting')) this.#update(rest, { message: 'no device waits: every device is done or being written' })
         break
       }
+      // Built again for each slot: a card started by this loop counts as being written.
       const readers = [...this.#slots.values()].map((s) => ({ drive: s.drive.device, state: s.view.state, startedAt: s.startedAt }))
       if (holdForFaster(this.#readers.secondsPerCard(slot.drive.device), this.#readers.others(slot.drive.device, readers), pending)) {
         this.#update(slot, { message: `held: faster readers finish the ${pending === 1 ? 'last device' : `last ${pending} devices`} sooner (leave the card in; it starts if they fall behind)` })

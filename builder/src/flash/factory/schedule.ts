@@ -5,6 +5,8 @@
  * Earliest-finish list scheduling over the readers' measured seconds per card: the free reader
  * starts if it finishes one of the waiting devices first, and holds otherwise.
  */
+import type { FactorySlot } from '../../vocabulary'
+
 export interface ReaderTiming {
   /** Seconds a whole card (write, verify, device files) took in this reader; null before its first. */
   secondsPerCard: number | null
@@ -32,7 +34,7 @@ const SWAP_HORIZON_SECONDS = 60
 /** A reader as the factory sees it now: its card's state, and when that card started. */
 export interface ReaderNow {
   drive: string
-  state: 'waiting' | 'writing' | 'done' | 'failed' | 'refused'
+  state: FactorySlot['state']
   startedAt: number
 }
 
