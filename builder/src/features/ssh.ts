@@ -7,11 +7,13 @@
 import { z } from 'zod'
 import { defineFeature } from './feature'
 
-// Joins a start already queued (Raspberry Pi OS's sshswitch queues one for the ssh flag file),
-// then has sshd re-read the new host keys in place (SIGHUP). A restart instead raced that start
-// under emulation and left a second sshd failing to bind port 22. Without a running systemd
-// (a build, not a boot) it starts at the next boot.
-const SSH_ENABLE = `  systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
+// Enabled for the next boots without a daemon-reload: sshswitch may have started sshd and made
+// the sshd.service alias already, and systemd 257 can then lose the running unit's state at a
+// reload (systemd/systemd#39703), leaving that sshd untracked and a new one unable to bind port 22.
+// Then it joins a start already queued (sshswitch queues one for the ssh flag file) and has sshd
+// re-read the new host keys in place (SIGHUP). Without a running systemd (a build, not a boot) it
+// starts at the next boot.
+const SSH_ENABLE = `  systemctl enable --no-reload ssh >/dev/null 2>&1 || fail "enable ssh"
   if systemctl start ssh >/dev/null 2>&1; then
     systemctl reload ssh >/dev/null 2>&1 || systemctl restart ssh >/dev/null 2>&1 || fail "ssh: load the new host keys"
   else

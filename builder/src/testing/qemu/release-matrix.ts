@@ -13,8 +13,18 @@ export const MATRIX_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb5vOa4UZmYn
 /** On QEMU's user network (10.0.2.0/24, gateway .2, DNS .3), but not the address its DHCP hands out (.15). */
 export const MATRIX_ADDRESS = '10.0.2.50/24'
 
-/** Writes the state the settings produced, as `key=value` lines; waits up to 45 s for eth0's static address first. */
-const STATE_SCRIPT = `#!/bin/sh
+/**
+ * Writes the state the settings produced as `key=value` lines, then powers off. Where cloud-init
+ * runs, its final stage (runcmd: SSH on, Connect) comes after this runner (it waits for
+ * multi-user.target), so the report and the power-off wait for it in a transient unit.
+ * Waits up to 45 s for eth0's static address first.
+ */
+const FINISH_SCRIPT = `#!/bin/sh
+if [ -z "$MATRIX_LATE" ] && command -v cloud-init >/dev/null 2>&1 && [ ! -e /etc/cloud/cloud-init.disabled ]; then
+  cp "$0" /run/orchard-matrix-finish.sh
+  exec systemd-run --no-block --unit=orchard-matrix-finish --setenv=MATRIX_LATE=1 --setenv=ORCHARD_BOOT="$ORCHARD_BOOT" \\
+    /bin/sh -c 'cloud-init status --wait >/dev/null 2>&1; exec /bin/sh /run/orchard-matrix-finish.sh'
+fi
 mkdir -p "$ORCHARD_BOOT/proof"
 i=0
 while [ $i -lt 45 ] && ! ip -4 -o addr show dev eth0 2>/dev/null | grep -q 'inet ${MATRIX_ADDRESS}'; do sleep 1; i=$((i + 1)); done
@@ -38,19 +48,7 @@ sshd_t() { mkdir -p /run/sshd; /usr/sbin/sshd -T 2>/dev/null | awk -v k="$1" '$1
 # Why, when the server is not running: read from the host when a check fails.
 systemctl is-active -q ssh || { systemctl status ssh; journalctl -b -u ssh -u ssh.socket --no-pager; } > "$ORCHARD_BOOT/proof/ssh-status.txt" 2>&1
 sync
-`
-
-/**
- * Powers off once first boot is over. Where cloud-init runs, that is after its final stage (it
- * writes result.json then), which waits for multi-user.target and so for this runner: the wait
- * runs as its own transient unit.
- */
-const POWEROFF_SCRIPT = `#!/bin/sh
-if command -v cloud-init >/dev/null 2>&1 && [ ! -e /etc/cloud/cloud-init.disabled ]; then
-  systemd-run --no-block --unit=orchard-matrix-poweroff /bin/sh -c 'cloud-init status --wait >/dev/null 2>&1; systemctl poweroff'
-else
-  systemctl --no-block poweroff
-fi
+systemctl --no-block poweroff
 `
 
 /** The recipe (and its scripts) in `dir` for an image at `source`. */
@@ -58,8 +56,7 @@ export async function writeMatrixRecipe(dir: string, name: string, source: strin
   await mkdir(path.join(dir, 'scripts'), { recursive: true })
   const script = (file: string, body: string) => writeFile(path.join(dir, 'scripts', file), body)
   await script('10-once.sh', '#!/bin/sh\nmkdir -p "$ORCHARD_BOOT/proof"\necho "once on $(hostname)" >> "$ORCHARD_BOOT/proof/once.txt"\n')
-  await script('80-state.sh', STATE_SCRIPT)
-  await script('zz-poweroff.sh', POWEROFF_SCRIPT)
+  await script('zz-finish.sh', FINISH_SCRIPT)
   const recipe = path.join(dir, 'recipe.yml')
   await writeFile(
     recipe,
@@ -74,7 +71,7 @@ network: { eth0: { address: ${MATRIX_ADDRESS}, gateway: 10.0.2.2, dns: [10.0.2.3
 interfaces: { i2c: true, spi: true }
 startupScripts:
   runOnce: [scripts/10-once.sh]
-  everyTime: [scripts/80-state.sh, scripts/zz-poweroff.sh]
+  everyTime: [scripts/zz-finish.sh]
 `,
   )
   return recipe
