@@ -96,43 +96,48 @@ interface Prepared {
   seed: { userData: string; networkConfig: string } | null
 }
 
+/** Two builds and boots at a time: a boot is mostly one emulated CPU's work, so two share the two cores better than one. */
+const bootTurn = semaphore(2)
+
 /** Build and boot of one cell, once its fixture is there. */
-async function prepare(cell: Cell, image: Promise<string>): Promise<Prepared> {
+async function prepare(cell: Cell, fixtureReady: Promise<string>): Promise<Prepared> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `orchard-matrix-${cell.name}-`))
   const part = (image: string, index: number, name: string) => extractPartition(image, index, path.join(dir, name))
   const started = Date.now()
-  const fixture = await image
+  const fixture = await fixtureReady
   console.log(`[matrix ${cell.name}] fixture ready in ${((Date.now() - started) / 1000).toFixed(0)} s`)
-  const recipe = await writeMatrixRecipe(dir, cell.name, fixture, sha256sum(fixture), cell.arch)
-  const { image: built } = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })
-  let schema: Record<string, SchemaResult> = {}
-  let seed: Prepared['seed'] = null
-  if (cell.cloudInit) {
-    const builtBoot = part(built, 1, 'built.fat')
-    seed = { userData: mtype(builtBoot, '/user-data'), networkConfig: mtype(builtBoot, '/network-config') }
-    schema = await imageCloudInitSchema(part(built, 2, 'built.ext4'), { 'cloud-config': seed.userData, 'network-config': seed.networkConfig })
-  }
-  const disk = path.join(dir, 'disk.img')
-  await copyFile(built, disk)
-  const boot = await bootImage({
-    image: disk, cpu: 'cortex-a72', network: true, logFile: path.join(dir, 'console.log'), timeoutMs: 10 * 60_000, extraCmdline: LEAN_BOOT,
+  return bootTurn(async () => {
+    const recipe = await writeMatrixRecipe(dir, cell.name, fixture, sha256sum(fixture), cell.arch)
+    const { image: built } = await buildImage(await loadRecipe(recipe), { outDir: path.join(dir, 'out'), cache: path.join(dir, 'cache') })
+    let schema: Record<string, SchemaResult> = {}
+    let seed: Prepared['seed'] = null
+    if (cell.cloudInit) {
+      const builtBoot = part(built, 1, 'built.fat')
+      seed = { userData: mtype(builtBoot, '/user-data'), networkConfig: mtype(builtBoot, '/network-config') }
+      schema = await imageCloudInitSchema(part(built, 2, 'built.ext4'), { 'cloud-config': seed.userData, 'network-config': seed.networkConfig })
+    }
+    const disk = path.join(dir, 'disk.img')
+    await copyFile(built, disk)
+    const boot = await bootImage({
+      image: disk, cpu: 'cortex-a72', network: true, logFile: path.join(dir, 'console.log'), timeoutMs: 10 * 60_000, extraCmdline: LEAN_BOOT,
+    })
+    console.log(`[matrix ${cell.name}] boot: ${boot.poweredOff ? 'powered off' : boot.timedOut ? 'TIMED OUT' : 'stopped'} after ${boot.seconds.toFixed(0)} s`)
+    if (!boot.poweredOff) throw new Error(`${cell.name}: the boot ${boot.timedOut ? 'timed out' : 'stopped'} without powering off; console ends:\n${boot.log.slice(-4000)}`)
+    return { dir, built, disk, schema, seed }
   })
-  console.log(`[matrix ${cell.name}] boot: ${boot.poweredOff ? 'powered off' : boot.timedOut ? 'TIMED OUT' : 'stopped'} after ${boot.seconds.toFixed(0)} s`)
-  if (!boot.poweredOff) throw new Error(`${cell.name}: the boot ${boot.timedOut ? 'timed out' : 'stopped'} without powering off; console ends:\n${boot.log.slice(-4000)}`)
-  return { dir, built, disk, schema, seed }
 }
 
 /**
  * Every cell's preparation, started by the first cell that asks: all fixtures at once (cold, each
- * family's debootstrap waits on the network part of the time), then builds and boots two at a
- * time (a boot is mostly one emulated CPU's work: two share the two cores better than one).
+ * family's debootstrap waits on the network part of the time), each cell's build and boot as
+ * soon as its fixture is there and a turn is free.
  */
 let preparing: Map<string, Promise<Prepared>> | null = null
 function prepared(cell: Cell): Promise<Prepared> {
   if (!preparing) {
     const images = cells.map((each) => each.image())
     for (const image of images) image.catch(() => undefined)
-    const runs = limitedEach(cells, 2, (each) => prepare(each, images[cells.indexOf(each)]!))
+    const runs = cells.map((each, index) => prepare(each, images[index]!))
     // Each cell's own beforeAll reports its failure; until it awaits, a rejection is not "unhandled".
     for (const run of runs) run.catch(() => undefined)
     preparing = new Map(runs.map((run, index) => [cells[index]!.name, run]))
@@ -140,14 +145,13 @@ function prepared(cell: Cell): Promise<Prepared> {
   return preparing.get(cell.name)!
 }
 
-/** Runs `work` on every item, at most `limit` at a time, in order; one promise per item. */
-function limitedEach<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R>[] {
-  const slots: Promise<unknown>[] = []
-  return items.map((item, index) => {
-    const run = (slots[index - limit] ?? Promise.resolve()).catch(() => undefined).then(() => work(item))
-    slots.push(run)
-    return run
-  })
+/** At most `limit` holders at a time; the next waiting one goes as soon as any lets go. */
+function semaphore(limit: number): <R>(work: () => Promise<R>) => Promise<R> {
+  let free = limit
+  const waiting: (() => void)[] = []
+  const acquire = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)))
+  const release = () => (waiting.length ? waiting.shift()!() : free++)
+  return (work) => acquire().then(work).finally(release)
 }
 
 describe.skipIf(skip).each(cells)('release matrix: $name', (cell) => {
