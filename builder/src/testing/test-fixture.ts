@@ -7,6 +7,7 @@ import { fixtureCachePath } from '../fixture/cache'
 import { ensureFixture } from '../fixture/fixture'
 import { fixtureEnvironmentProblem } from '../fixture/host'
 import { FIXTURE_ARCHES, type FixtureArch } from '../fixture/spec'
+import { aptUnavailableReasonNow } from './network'
 
 const pending = new Map<FixtureArch, Promise<string>>()
 
@@ -26,8 +27,8 @@ export function testFixture(arch: FixtureArch): Promise<string> {
 export function fixtureUnavailableReason(arch?: FixtureArch): string | null {
   for (const a of arch ? [arch] : FIXTURE_ARCHES) {
     if (fs.existsSync(fixtureCachePath(a))) continue
-    const problem = fixtureEnvironmentProblem(a)
-    if (problem) return `${a} fixture image cannot be built: ${problem}`
+    const problem = fixtureEnvironmentProblem(a) ?? aptUnavailableReasonNow()
+    if (problem) return `${a} fixture image is not cached and cannot be built: ${problem}`
   }
   return null
 }

@@ -8,12 +8,16 @@
  * Fixtures are built on first use and cached by content hash (fixture/release-fixture.ts).
  */
 import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fixtureEnvironmentProblem } from '../../fixture/host'
 import { FIRSTBOOT_INIT } from '../../fixture/pi-files'
+import { releaseFixturePath } from '../../fixture/release-fixture'
+import { RELEASE_FIXTURES } from '../../fixture/release-specs'
+import { aptUnavailableReasonNow } from '../network'
 import { buildImage } from '../../pipeline/build'
 import { loadRecipe } from '../../recipe/load'
 import { wifiPsk } from '../../recipe/crypt'
@@ -85,7 +89,10 @@ const CELLS: Cell[] = [
 // npm test runs the four releases; ORCHARD_MATRIX=all adds the generic shape, or names cells (a,b).
 const chosen = process.env.ORCHARD_MATRIX?.split(',')
 const cells = CELLS.filter((cell) => (chosen?.includes('all') ? true : chosen ? chosen.includes(cell.name) : !cell.onRequest))
-const skip = bootEnvironmentProblem() ?? (process.getuid?.() !== 0 ? 'needs root (fixture build, loop mount)' : null) ?? fixtureEnvironmentProblem()
+const uncached = RELEASE_FIXTURES.filter((name) => cells.some((cell) => cell.name === name) && !fs.existsSync(releaseFixturePath(name)))
+const skip =
+  bootEnvironmentProblem() ?? (process.getuid?.() !== 0 ? 'needs root (fixture build, loop mount)' : null) ?? fixtureEnvironmentProblem() ??
+  (uncached.length && aptUnavailableReasonNow() ? `${uncached.join(', ')} not cached: ${aptUnavailableReasonNow()}` : null)
 if (skip) console.log(`[matrix] skipped: ${skip}`)
 
 interface Prepared {
