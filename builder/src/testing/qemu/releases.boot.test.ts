@@ -40,7 +40,7 @@ interface Cell {
   cloudInit: boolean
   /** A cmdline.txt word the release's own first-boot hook removes once it ran (Bookworm's firstboot). */
   firstBootWord?: string
-  /** Not a release: run only when named (ORCHARD_MATRIX). */
+  /** Run only when named (ORCHARD_MATRIX): not a release, or not yet reliable (said where it is set). */
   onRequest?: boolean
   /**
    * The release's own userconf-pi consumes userconf.txt and deletes it without wiping it, so the
@@ -67,6 +67,10 @@ const CELLS: Cell[] = [
     image: () => bootableReleaseFixture('trixie-cloud-init', { onProgress: progress('trixie-cloud-init') }),
   },
   {
+    // On request only for now: SSH sometimes ends 'failed' here (1 of 4 runs on 2026-12-04): systemd 257
+    // loses the running ssh.service at a daemon-reload after sshswitch made the sshd.service alias
+    // (systemd/systemd#39703; docs/releases.md). Issue 15 stays open on it.
+    onRequest: true,
     name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, userconfLeak: true, wifiFile: NM_WIFI,
     image: () => bootableReleaseFixture('trixie-firstrun', { onProgress: progress('trixie-firstrun') }),
   },
@@ -86,7 +90,7 @@ const CELLS: Cell[] = [
   },
 ]
 
-// npm test runs the four releases; ORCHARD_MATRIX=all adds the generic shape, or names cells (a,b).
+// npm test runs the cells not marked onRequest; ORCHARD_MATRIX=all runs every cell, or names cells (a,b).
 const chosen = process.env.ORCHARD_MATRIX?.split(',')
 const cells = CELLS.filter((cell) => (chosen?.includes('all') ? true : chosen ? chosen.includes(cell.name) : !cell.onRequest))
 const uncached = RELEASE_FIXTURES.filter((name) => cells.some((cell) => cell.name === name) && !fs.existsSync(releaseFixturePath(name)))
