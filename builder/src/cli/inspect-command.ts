@@ -50,6 +50,6 @@ export function mechanismLine(release: ReleaseTraits): string {
   if (release.firstBoot === 'cloud-init') {
     return `a build's settings go to cloud-init (user-data, network-config, meta-data seeded from ${release.cloudInitSeed ?? release.bootMount}); first_run_setup.sh applies the rest (device.env overrides, SSH host keys, static addresses)`
   }
-  const native = [release.userconfWizard && 'userconf.txt answers the first-boot user wizard', release.openssh && '`ssh` flag file'].filter(Boolean)
-  return `a build's settings are applied by first_run_setup.sh (startup-scripts runner)${native.length ? `; ${native.join(', ')}` : ''}`
+  const wizard = release.userconfWizard ? '; userconf.txt answers the first-boot user wizard' : ''
+  return `a build's settings are applied by first_run_setup.sh (startup-scripts runner)${wizard}`
 }

@@ -1,7 +1,7 @@
 /**
  * One owner per setting: for every release shape, the full recipe's first-boot files are
  * generated and each setting must be applied by exactly one mechanism (docs/releases.md).
- * Two settings are applied twice on purpose on the shapes without cloud-init, named below.
+ * The account is applied twice on purpose on the shapes without cloud-init, said below.
  */
 import YAML from 'yaml'
 import { describe, expect, it } from 'vitest'
@@ -50,7 +50,7 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
   timezone: { 'first_run_setup.sh': (g) => g.script.includes('Europe/Berlin'), 'cloud-init': (g) => g.userData.timezone === 'Europe/Berlin' },
   locale: { 'first_run_setup.sh': (g) => g.script.includes('/etc/default/locale'), 'cloud-init': (g) => g.userData.locale === 'de_DE.UTF-8' },
   keyboard: { 'first_run_setup.sh': (g) => g.script.includes('XKBLAYOUT'), 'cloud-init': (g) => 'keyboard' in g.userData },
-  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable --no-reload ssh'), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes('["systemctl","enable","--now","ssh"]'), 'ssh flag file': (g) => g.files.has('/ssh') },
+  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable ssh'), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes('["systemctl","enable","--now","ssh"]'), 'ssh flag file': (g) => g.files.has('/ssh') },
   'SSH password login': { 'first_run_setup.sh': (g) => g.script.includes('PasswordAuthentication'), 'cloud-init': (g) => g.userData.ssh_pwauth === true },
   'SSH host keys': { 'first_run_setup.sh': (g) => g.script.includes('ssh-keygen -A'), 'cloud-init': (g) => 'ssh_genkeytypes' in g.userData || 'ssh_deletekeys' in g.userData },
   wifi: { 'first_run_setup.sh': (g) => g.script.includes("RECIPE_WIFI_SSID='OwnerNet'"), 'cloud-init': (g) => Boolean(g.networkConfig.network?.wifis) },
@@ -67,15 +67,12 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
 }
 
 /**
- * Applied twice on purpose where there is no cloud-init (today's behaviour, kept until the
- * boot matrix proves the change): userconf.txt only answers Raspberry Pi OS's wizard so
- * boot does not stop, first_run_setup.sh still owns the account; the `ssh` flag file and
- * first_run_setup.sh both switch the server on.
+ * Applied twice on purpose where there is no cloud-init: userconf.txt only answers Raspberry
+ * Pi OS's wizard so boot does not stop, first_run_setup.sh still owns the account.
  */
 const KNOWN_TWICE: Record<string, string[]> = {
   'user account': ['first_run_setup.sh', 'userconf.txt'],
   'user password': ['first_run_setup.sh', 'userconf.txt'],
-  'SSH server on': ['first_run_setup.sh', 'ssh flag file'],
 }
 const INTERFACES_OWNER: string[] = []
 

@@ -116,7 +116,8 @@ describe('Bookworm-style: systemd, NetworkManager, the userconf first-boot wizar
     expect(script).not.toContain('wpa_supplicant.conf')
     expect(script).toContain('address1=%s%s')
     expect(extStat(built.rootfs, '/etc/systemd/system/multi-user.target.wants/orchard-startup.service')?.type).toBe('symlink')
-    expect(mls(built.boot, '/')).toContain('ssh')
+    expect(script).toContain('systemctl enable ssh')
+    expect(mls(built.boot, '/')).not.toContain('ssh') // first_run_setup.sh alone turns sshd on
   })
 })
 

@@ -1,19 +1,20 @@
 /**
  * The SSH server: on or off and password login or keys only (where cloud-init applies
  * settings, as Imager 2 writes them: `ssh_pwauth`, and a `runcmd` entry that enables the unit,
- * since cc_ssh never does; elsewhere first_run_setup.sh), and host keys made on each device by
- * first_run_setup.sh everywhere.
+ * since cc_ssh never does; elsewhere first_run_setup.sh alone: not also Raspberry Pi OS's `ssh`
+ * flag file, whose sshswitch would start sshd at a moment of its own), and host keys made on each
+ * device by first_run_setup.sh everywhere.
  */
 import { z } from 'zod'
 import { defineFeature } from './feature'
 
-// Enabled for the next boots without a daemon-reload: sshswitch may have started sshd and made
-// the sshd.service alias already, and systemd 257 can then lose the running unit's state at a
-// reload (systemd/systemd#39703), leaving that sshd untracked and a new one unable to bind port 22.
-// Then it joins a start already queued (sshswitch queues one for the ssh flag file) and has sshd
-// re-read the new host keys in place (SIGHUP). Without a running systemd (a build, not a boot) it
-// starts at the next boot.
-const SSH_ENABLE = `  systemctl enable --no-reload ssh >/dev/null 2>&1 || fail "enable ssh"
+// Enabled with its daemon-reload before sshd runs: on Trixie that reload makes openssh's
+// sshd.service alias one unit with ssh.service (sshd-keygen.service keeps a dead sshd.service loaded
+// until then). Done while sshd runs, systemd 257 can give the merged unit the dead one's state
+// (systemd/systemd#39703): that sshd is left untracked and the next cannot bind port 22. Then sshd
+// starts, or, if something started it already, re-reads the new host keys in place (SIGHUP).
+// Without a running systemd (a build, not a boot) it starts at the next boot.
+const SSH_ENABLE = `  systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
   if systemctl start ssh >/dev/null 2>&1; then
     systemctl reload ssh >/dev/null 2>&1 || systemctl restart ssh >/dev/null 2>&1 || fail "ssh: load the new host keys"
   else
@@ -56,8 +57,6 @@ log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
   },
   // Not `enable_ssh`: no cloud-init knows it (Imager dropped it in 2026-04, rpi-imager 2c428de).
   cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth, runcmd: [['systemctl', ssh.enable ? 'enable' : 'disable', '--now', 'ssh']] } : {}),
-  // Raspberry Pi OS enables sshd at boot when this file exists (and deletes it).
-  bootFiles: ({ ssh }, { traits }) => (ssh?.enable && traits.openssh && traits.firstBoot !== 'cloud-init' ? [{ path: '/ssh', content: '' }] : []),
   describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
   example: { ssh: { enable: true, passwordAuth: false } },
 })

@@ -111,7 +111,7 @@ startupScripts:
     expect(mls(boot, '/startup-scripts/resources')).toEqual(['ca.pem'])
     expect(mtype(boot, '/startup-scripts/run-once/10-hello.sh')).toBe(await readFile(path.join(dir, 'scripts/10-hello.sh'), 'utf8'))
     expect(mtype(boot, '/orchard-extra.txt')).toBe('dtparam=i2c_arm=on\n')
-    expect(mls(boot, '/')).toContain('ssh') // Raspberry Pi OS's own switch for sshd
+    expect(mls(boot, '/')).not.toContain('ssh') // first_run_setup.sh alone turns sshd on, not also Raspberry Pi OS's switch
   })
 
   it('installs the runner and enables its unit in the root filesystem, with modes and owners', () => {

@@ -67,10 +67,6 @@ const CELLS: Cell[] = [
     image: () => bootableReleaseFixture('trixie-cloud-init', { onProgress: progress('trixie-cloud-init') }),
   },
   {
-    // On request only for now: SSH sometimes ends 'failed' here (1 of 4 runs on 2026-12-04): systemd 257
-    // loses the running ssh.service at a daemon-reload after sshswitch made the sshd.service alias
-    // (systemd/systemd#39703; docs/releases.md). Issue 15 stays open on it.
-    onRequest: true,
     name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, userconfLeak: true, wifiFile: NM_WIFI,
     image: () => bootableReleaseFixture('trixie-firstrun', { onProgress: progress('trixie-firstrun') }),
   },
