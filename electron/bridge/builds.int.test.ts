@@ -123,7 +123,7 @@ describe('builds.*', () => {
       const noDocker = await dockerUnavailableReason()
       if (noDocker) return context.skip(`needs Docker: ${noDocker}`)
       // The builder image is built from Debian packages and the npm registry.
-      const offline = (await aptUnavailableReason()) ?? (await npmRegistryUnavailableReason())
+      const offline = aptUnavailableReason() ?? npmRegistryUnavailableReason()
       if (offline) return context.skip(offline)
       await ensureBaseImage() // debian:bookworm-slim, made here where Docker Hub is unreachable
       const recipePath = path.join(dir, 'container.yml')

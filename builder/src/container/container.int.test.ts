@@ -27,8 +27,8 @@ const skip =
   (await dockerUnavailableReason(docker)) ??
   ((await docker.getImage(BASE_IMAGE).inspect().then(() => null, () => baseImageProblem())) && `${BASE_IMAGE} missing: ${baseImageProblem()}`) ??
   fixtureUnavailableReason('arm64') ??
-  (await aptUnavailableReason()) ??
-  (await npmRegistryUnavailableReason())
+  aptUnavailableReason() ??
+  npmRegistryUnavailableReason()
 if (skip) console.log(`[container] skipped: ${skip}`)
 
 /** Containers our runs created that still exist. */

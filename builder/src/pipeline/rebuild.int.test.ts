@@ -19,7 +19,7 @@ import { sha256sum } from '../testing/disk-tools'
 import { aptUnavailableReason } from '../testing/network'
 
 const quickSkip = fixtureUnavailableReason('arm64')
-const fullSkip = quickSkip ?? chrootUnavailableReason('arm64') ?? (await aptUnavailableReason())
+const fullSkip = quickSkip ?? chrootUnavailableReason('arm64') ?? aptUnavailableReason()
 if (quickSkip) console.log(`[rebuild.int] skipped: ${quickSkip}`)
 else if (fullSkip) console.log(`[rebuild.int] full build skipped: ${fullSkip}`)
 

@@ -15,7 +15,7 @@ import { debugfs, extractPartition, mtype, sha256sum } from '../testing/disk-too
 import { aptUnavailableReason } from '../testing/network'
 import { chrootUnavailableReason } from './chroot-executor'
 
-const skip = fixtureUnavailableReason('arm64') ?? chrootUnavailableReason('arm64') ?? (await aptUnavailableReason())
+const skip = fixtureUnavailableReason('arm64') ?? chrootUnavailableReason('arm64') ?? aptUnavailableReason()
 if (skip) console.log(`[chroot-build] skipped: ${skip}`)
 
 describe.skipIf(skip)('chroot builds', () => {

@@ -18,7 +18,7 @@ import { registryUnavailableReason, startRegistry, type TestRegistry } from '../
 import { dockerUnavailableReason } from '../util/docker-daemon'
 import { sourceImageReference } from './docker-executor'
 
-const skip = fixtureUnavailableReason('arm64') ?? (await dockerUnavailableReason()) ?? (await aptUnavailableReason())
+const skip = fixtureUnavailableReason('arm64') ?? (await dockerUnavailableReason()) ?? aptUnavailableReason()
 if (skip) console.log(`[docker-build] skipped: ${skip}`)
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' })
 const strayContainers = () => docker('ps', '-aq', '--filter', 'label=io.orchard.build').stdout.trim()

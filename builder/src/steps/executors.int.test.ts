@@ -20,7 +20,7 @@ import { aptUnavailableReason } from '../testing/network'
 import { chrootUnavailableReason } from './chroot-executor'
 import { dockerUnavailableReason } from '../util/docker-daemon'
 
-const fixtureSkip = fixtureUnavailableReason('arm64') ?? (await aptUnavailableReason())
+const fixtureSkip = fixtureUnavailableReason('arm64') ?? aptUnavailableReason()
 const EXECUTORS = [
   { mode: 'docker' as const, skip: fixtureSkip ?? (await dockerUnavailableReason()) },
   { mode: 'chroot' as const, skip: fixtureSkip ?? chrootUnavailableReason('arm64') },

@@ -7,7 +7,7 @@ import { fixtureCachePath } from '../fixture/cache'
 import { ensureFixture } from '../fixture/fixture'
 import { fixtureEnvironmentProblem } from '../fixture/host'
 import { FIXTURE_ARCHES, type FixtureArch } from '../fixture/spec'
-import { aptUnavailableReasonNow } from './network'
+import { aptUnavailableReason } from './network'
 
 const pending = new Map<FixtureArch, Promise<string>>()
 
@@ -27,7 +27,7 @@ export function testFixture(arch: FixtureArch): Promise<string> {
 export function fixtureUnavailableReason(arch?: FixtureArch): string | null {
   for (const a of arch ? [arch] : FIXTURE_ARCHES) {
     if (fs.existsSync(fixtureCachePath(a))) continue
-    const problem = fixtureEnvironmentProblem(a) ?? aptUnavailableReasonNow()
+    const problem = fixtureEnvironmentProblem(a) ?? aptUnavailableReason()
     if (problem) return `${a} fixture image is not cached and cannot be built: ${problem}`
   }
   return null

@@ -21,7 +21,7 @@ export type BootMachine = 'virt' | 'raspi3b'
 export interface BootOptions {
   /** Raw disk image; written by the guest. For raspi3b it is first padded with zeros to a power of two (QEMU's SD card needs it). */
   image: string
-  /** virt (default: virtio disk, 2 CPUs, fastest) or raspi3b (the Pi 3's SoC and SD controller, 4 CPUs). */
+  /** virt (default: virtio disk, 2 CPUs unless `cpus` says, fastest) or raspi3b (the Pi 3's SoC and SD controller, 4 CPUs). */
   machine?: BootMachine
   /** Default 6 minutes; QEMU is killed then (`timedOut`). */
   timeoutMs?: number
@@ -31,6 +31,12 @@ export interface BootOptions {
   /** virt only: the CPU (default cortex-a53; the release matrix uses cortex-a72, as a Pi 4). */
   cpu?: string
   /**
+   * virt only: how many CPUs (default 2, one per host core here). Guests that boot side by side
+   * take one each: more emulated CPUs than host cores lose time to each other (the release
+   * matrix, two guests at a time: 387 s with one each, about 440 s with two).
+   */
+  cpus?: number
+  /**
    * virt only: a virtio network card on QEMU's user network with `restrict=on` (the guest reaches
    * nothing outside), named eth0 (`net.ifnames=0`) as on a Pi. Default: no network card.
    */
@@ -39,7 +45,7 @@ export interface BootOptions {
   extraCmdline?: readonly string[]
 }
 
-export type QemuExtras = Pick<BootOptions, 'cpu' | 'network' | 'extraCmdline'>
+export type QemuExtras = Pick<BootOptions, 'cpu' | 'cpus' | 'network' | 'extraCmdline'>
 
 export interface BootResult {
   /** The serial console, escape codes removed; QEMU's own messages as `[qemu] …` lines. */
@@ -159,7 +165,7 @@ export function qemuArgs(machine: BootMachine, image: string, files: BootFiles, 
       ...console]
   }
   return [
-    '-M', 'virt', '-cpu', extras.cpu ?? 'cortex-a53', '-smp', '2', '-m', '1024', ...common,
+    '-M', 'virt', '-cpu', extras.cpu ?? 'cortex-a53', '-smp', String(extras.cpus ?? 2), '-m', '1024', ...common,
     '-drive', `file=${image},format=raw,if=none,id=hd`, '-device', 'virtio-blk-device,drive=hd',
     ...(extras.network ? ['-netdev', 'user,id=net0,restrict=on', '-device', 'virtio-net-device,netdev=net0'] : ['-nic', 'none']), ...console,
   ]

@@ -17,7 +17,7 @@ import { fixtureEnvironmentProblem } from '../../fixture/host'
 import { FIRSTBOOT_INIT } from '../../fixture/pi-files'
 import { releaseFixturePath } from '../../fixture/release-fixture'
 import { RELEASE_FIXTURES } from '../../fixture/release-specs'
-import { aptUnavailableReasonNow } from '../network'
+import { aptUnavailableReason } from '../network'
 import { buildImage } from '../../pipeline/build'
 import { loadRecipe } from '../../recipe/load'
 import { wifiPsk } from '../../recipe/crypt'
@@ -92,7 +92,7 @@ const cells = CELLS.filter((cell) => (chosen?.includes('all') ? true : chosen ? 
 const uncached = RELEASE_FIXTURES.filter((name) => cells.some((cell) => cell.name === name) && !fs.existsSync(releaseFixturePath(name)))
 const skip =
   bootEnvironmentProblem() ?? (process.getuid?.() !== 0 ? 'needs root (fixture build, loop mount)' : null) ?? fixtureEnvironmentProblem() ??
-  (uncached.length && aptUnavailableReasonNow() ? `${uncached.join(', ')} not cached: ${aptUnavailableReasonNow()}` : null)
+  (uncached.length && aptUnavailableReason() ? `${uncached.join(', ')} not cached: ${aptUnavailableReason()}` : null)
 if (skip) console.log(`[matrix] skipped: ${skip}`)
 
 interface Prepared {
@@ -103,7 +103,7 @@ interface Prepared {
   seed: { userData: string; networkConfig: string } | null
 }
 
-/** Two builds and boots at a time: a boot is mostly one emulated CPU's work, so two share the two cores better than one. */
+/** Two builds and boots at a time, one emulated CPU each (qemu.ts `cpus`): two guests keep the two cores busier than one guest with two CPUs. */
 const bootTurn = semaphore(2)
 
 /** Build and boot of one cell, once its fixture is there. */
@@ -126,7 +126,7 @@ async function prepare(cell: Cell, fixtureReady: Promise<string>): Promise<Prepa
     const disk = path.join(dir, 'disk.img')
     await copyFile(built, disk)
     const boot = await bootImage({
-      image: disk, cpu: 'cortex-a72', network: true, logFile: path.join(dir, 'console.log'), timeoutMs: 10 * 60_000, extraCmdline: LEAN_BOOT,
+      image: disk, cpu: 'cortex-a72', cpus: 1, network: true, logFile: path.join(dir, 'console.log'), timeoutMs: 10 * 60_000, extraCmdline: LEAN_BOOT,
     })
     console.log(`[matrix ${cell.name}] boot: ${boot.poweredOff ? 'powered off' : boot.timedOut ? 'TIMED OUT' : 'stopped'} after ${boot.seconds.toFixed(0)} s`)
     if (!boot.poweredOff) throw new Error(`${cell.name}: the boot ${boot.timedOut ? 'timed out' : 'stopped'} without powering off; console ends:\n${boot.log.slice(-4000)}`)
