@@ -3,7 +3,7 @@
  * settings (`traits.firstBoot === 'cloud-init'`, its NoCloud seed on the boot partition):
  * its seed, `user-data`, `network-config` (netplan v2) and `meta-data` with an instance id
  * from the recipe's hash, so a build is reproducible and cloud-init runs its per-instance
- * work once. Elsewhere the files a release's own tooling reads (userconf.txt, `ssh`).
+ * work once. Elsewhere the files a release's own tooling reads (userconf.txt).
  * Each feature says what it needs (`bootFiles`, `cloudConfig`, `networkConfig`).
  */
 import YAML from 'yaml'

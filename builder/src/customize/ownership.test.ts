@@ -67,12 +67,12 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
 }
 
 /**
- * Applied twice on purpose where there is no cloud-init: userconf.txt only answers Raspberry
- * Pi OS's wizard so boot does not stop, first_run_setup.sh still owns the account.
+ * Applied twice on purpose where there is no cloud-init: userconf.txt names the user so
+ * Raspberry Pi OS's wizard does not stop the boot (its password stays locked there),
+ * first_run_setup.sh still owns the account.
  */
 const KNOWN_TWICE: Record<string, string[]> = {
   'user account': ['first_run_setup.sh', 'userconf.txt'],
-  'user password': ['first_run_setup.sh', 'userconf.txt'],
 }
 const INTERFACES_OWNER: string[] = []
 

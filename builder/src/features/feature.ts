@@ -102,7 +102,7 @@ export interface Feature<Shape extends z.ZodRawShape = z.ZodRawShape, System ext
   cloudConfig?: (recipe: Sealed) => Record<string, unknown>
   /** Its part of cloud-init's network-config (netplan v2, the keys under `network:`), on those releases. */
   networkConfig?: (recipe: Sealed) => Record<string, unknown>
-  /** Boot-partition files for the release's own first-boot tooling (userconf.txt, ssh). */
+  /** Boot-partition files for the release's own first-boot tooling (userconf.txt). */
   bootFiles?: (recipe: Sealed, context: FirstBootContext) => BootFile[]
   /** Writes into the root filesystem (no ARM code: the quick path runs this in every mode). */
   writeRoot?: (recipe: Sealed, fs: ExtFs, context: WriteContext) => Promise<void>

@@ -69,10 +69,11 @@ export const users = defineFeature({
       : {},
   bootFiles: ({ users }, { traits }) => {
     const first = users[0]
-    // userconf-pi renames the default user to this one and sets its password hash;
-    // `*` (locked) for a user who logs in with keys only. It deletes the file after use.
-    // Where cloud-init makes the users, Raspberry Pi OS's cloud-init renames the default user itself.
-    return traits.userconfWizard && traits.firstBoot !== 'cloud-init' && first ? [{ path: '/userconf.txt', content: `${first.name}:${first.passwordHash ?? '*'}\n` }] : []
+    // userconf-pi renames the default user to this one, so its wizard does not stop the boot. The
+    // password stays `*` (locked) there: first_run_setup.sh alone sets the hash, from a file it
+    // wipes, while userconf-pi deletes userconf.txt without wiping it (the hash would stay in the
+    // partition's free clusters). Where cloud-init makes the users, it renames the default user itself.
+    return traits.userconfWizard && traits.firstBoot !== 'cloud-init' && first ? [{ path: '/userconf.txt', content: `${first.name}:*\n` }] : []
   },
   describe: ({ users }) =>
     users.map((user) => {

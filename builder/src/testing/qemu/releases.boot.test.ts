@@ -42,11 +42,6 @@ interface Cell {
   firstBootWord?: string
   /** Run only when named (ORCHARD_MATRIX): not a release, or not yet reliable (said where it is set). */
   onRequest?: boolean
-  /**
-   * The release's own userconf-pi consumes userconf.txt and deletes it without wiping it, so the
-   * password hash stays in the boot partition's free clusters (docs/security.md, known): reported, not judged.
-   */
-  userconfLeak?: boolean
 }
 
 /**
@@ -67,15 +62,15 @@ const CELLS: Cell[] = [
     image: () => bootableReleaseFixture('trixie-cloud-init', { onProgress: progress('trixie-cloud-init') }),
   },
   {
-    name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, userconfLeak: true, wifiFile: NM_WIFI,
+    name: 'trixie-firstrun', arch: 'arm64', shape: 'firstrun', cloudInit: false, wifiFile: NM_WIFI,
     image: () => bootableReleaseFixture('trixie-firstrun', { onProgress: progress('trixie-firstrun') }),
   },
   {
-    name: 'bookworm', arch: 'arm64', shape: 'firstrun', cloudInit: false, userconfLeak: true, wifiFile: NM_WIFI, firstBootWord: FIRSTBOOT_INIT,
+    name: 'bookworm', arch: 'arm64', shape: 'firstrun', cloudInit: false, wifiFile: NM_WIFI, firstBootWord: FIRSTBOOT_INIT,
     image: () => bootableReleaseFixture('bookworm', { onProgress: progress('bookworm') }),
   },
   {
-    name: 'bullseye', arch: 'armhf', shape: 'bullseye', cloudInit: false, userconfLeak: true, wifiFile: '/etc/wpa_supplicant/wpa_supplicant.conf',
+    name: 'bullseye', arch: 'armhf', shape: 'bullseye', cloudInit: false, wifiFile: '/etc/wpa_supplicant/wpa_supplicant.conf',
     image: () => bootableReleaseFixture('bullseye', { onProgress: progress('bullseye') }),
   },
   {
@@ -237,11 +232,8 @@ describe.skipIf(skip).each(cells)('release matrix: $name', (cell) => {
     const userHash = /\$6\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+/.exec(debugfs(part(disk, 2, 'x.ext4'), 'cat /etc/shadow'))![0]
     const psk = wifiPsk(MATRIX_SSID, MATRIX_PASSPHRASE)
     expect(await stringsInFile(disk, [MATRIX_PASSWORD, MATRIX_PASSPHRASE])).toEqual([])
-    // The boot partition's raw bytes, free clusters included: the seed and first_run_setup.sh were wiped.
-    const fat = part(disk, 1, 'x.fat')
-    expect(await stringsInFile(fat, cell.userconfLeak ? [psk] : [userHash, psk])).toEqual([])
-    if (cell.userconfLeak && (await stringsInFile(fat, [userHash])).length) {
-      console.log(`[matrix ${cell.name}] known: the password hash is in the boot partition's free clusters (userconf.txt deleted unwiped by userconf-pi; docs/security.md)`)
-    }
+    // The boot partition's raw bytes, free clusters included: the seed and first_run_setup.sh were
+    // wiped, and userconf.txt (deleted unwiped by userconf-pi) never held the hash.
+    expect(await stringsInFile(part(disk, 1, 'x.fat'), [userHash, psk])).toEqual([])
   })
 })
