@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parseRecipe } from '../recipe/load'
 import { sealRecipe } from '../recipe/secrets'
 import { RELEASE_SHAPES } from '../testing/release-shapes'
+import { SSH_RUNCMD } from '../features/ssh'
 import { regdomOnCmdline } from '../features/wifi'
 import { nativeBootFiles } from './boot-files'
 import { firstRunScript } from './first-run'
@@ -50,7 +51,7 @@ const MECHANISMS: Record<string, Record<string, (g: Generated) => boolean>> = {
   timezone: { 'first_run_setup.sh': (g) => g.script.includes('Europe/Berlin'), 'cloud-init': (g) => g.userData.timezone === 'Europe/Berlin' },
   locale: { 'first_run_setup.sh': (g) => g.script.includes('/etc/default/locale'), 'cloud-init': (g) => g.userData.locale === 'de_DE.UTF-8' },
   keyboard: { 'first_run_setup.sh': (g) => g.script.includes('XKBLAYOUT'), 'cloud-init': (g) => 'keyboard' in g.userData },
-  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable ssh'), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes('["systemctl","enable","--now","ssh"]'), 'ssh flag file': (g) => g.files.has('/ssh') },
+  'SSH server on': { 'first_run_setup.sh': (g) => g.script.includes('systemctl enable ssh'), 'cloud-init': (g) => JSON.stringify(g.userData.runcmd ?? '').includes(JSON.stringify(SSH_RUNCMD(true))), 'ssh flag file': (g) => g.files.has('/ssh') },
   'SSH password login': { 'first_run_setup.sh': (g) => g.script.includes('PasswordAuthentication'), 'cloud-init': (g) => g.userData.ssh_pwauth === true },
   'SSH host keys': { 'first_run_setup.sh': (g) => g.script.includes('ssh-keygen -A'), 'cloud-init': (g) => 'ssh_genkeytypes' in g.userData || 'ssh_deletekeys' in g.userData },
   wifi: { 'first_run_setup.sh': (g) => g.script.includes("RECIPE_WIFI_SSID='OwnerNet'"), 'cloud-init': (g) => Boolean(g.networkConfig.network?.wifis) },

@@ -12,6 +12,7 @@ import { buildImage } from '../pipeline/build'
 import { loadRecipe } from '../recipe/load'
 import { RC_LOCAL_LINE } from './runner-files'
 import { debugfs, e2fsck, extStat, extractPartition, fsckFat, makeDisk, mls, mtype, sha256sum } from '../testing/disk-tools'
+import { SSH_RUNCMD } from '../features/ssh'
 
 let dir: string
 beforeAll(async () => {
@@ -154,7 +155,7 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
   it("gives cloud-init user-data, network-config and meta-data with the recipe's instance id, and the regulatory domain on cmdline.txt", () => {
     const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string }[]; runcmd: unknown[] }
     expect(userData).toMatchObject({ hostname: 'rel-host', timezone: 'Europe/Berlin', keyboard: { layout: 'de' }, users: [{ name: 'fleet' }] })
-    expect(userData.runcmd).toContainEqual(['systemctl', 'enable', '--now', 'ssh'])
+    expect(userData.runcmd).toContainEqual(['env', 'SYSTEMCTL_SKIP_SYSV=1', 'systemctl', 'enable', '--now', 'ssh'])
     expect(userData.users[0]!.hashed_passwd).toMatch(/^\$6\$/)
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; wifis: { wlan0: Record<string, unknown> } } }
     expect(network.network.version).toBe(2)
@@ -174,7 +175,7 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
     // The recipe's runcmd (SSH on, the Connect hand-over) first, then the file's.
     const runcmd = userData.runcmd as unknown[][]
     expect(runcmd).toHaveLength(3)
-    expect(runcmd[0]).toEqual(['systemctl', 'enable', '--now', 'ssh'])
+    expect(runcmd[0]).toEqual(SSH_RUNCMD(true))
     expect(String(runcmd[1]![2])).toContain('com.raspberrypi.connect/auth.key')
     expect(runcmd[2]).toEqual(['touch', '/var/lib/user-was-here'])
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; renderer: string; ethernets: unknown; wifis: { wlan0: unknown } } }

@@ -8,6 +8,7 @@ import { BuildError } from '../util/errors'
 import { checkUserDataSchema } from './cloud-init-schema'
 import { cloudConfig } from './boot-files'
 import { mergeNetworkConfig, mergeUserData, networkConfigText, parseNetworkConfig, parseUserData, userDataText } from './seed-merge'
+import { SSH_RUNCMD } from '../features/ssh'
 
 const BASE = { name: 'seed', source: { url: 'https://example.org/os.img.xz', sha256: 'a'.repeat(64) }, arch: 'arm64' }
 const recipe = sealRecipe(
@@ -40,7 +41,7 @@ describe('user-data', () => {
     const merged = mergeUserData(recipe, theirs, USER)
     expect(merged).toMatchObject({ hostname: 'fleet-host', timezone: 'Europe/London', packages: ['htop'], ssh_pwauth: false, write_files: [{ path: '/etc/motd' }] })
     const runcmd = merged.runcmd as unknown[][]
-    expect(runcmd[0]).toEqual(['systemctl', 'enable', '--now', 'ssh'])
+    expect(runcmd[0]).toEqual(SSH_RUNCMD(true))
     expect(String(runcmd[1]![2])).toContain('CONNECT_TOKEN=')
     expect(runcmd[2]).toEqual(['touch', '/x'])
   })

@@ -23,6 +23,9 @@ const SSH_ENABLE = `  SYSTEMCTL_SKIP_SYSV=1 systemctl enable ssh >/dev/null 2>&1
     log "ssh starts at the next boot"
   fi`
 
+/** cloud-init's runcmd entry that switches the server on or off. */
+export const SSH_RUNCMD = (enable: boolean): string[] => ['env', 'SYSTEMCTL_SKIP_SYSV=1', 'systemctl', enable ? 'enable' : 'disable', '--now', 'ssh']
+
 export const ssh = defineFeature({
   id: 'ssh',
   title: 'SSH',
@@ -58,7 +61,8 @@ log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
 `
   },
   // Not `enable_ssh`: no cloud-init knows it (Imager dropped it in 2026-04, rpi-imager 2c428de).
-  cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth, runcmd: [['systemctl', ssh.enable ? 'enable' : 'disable', '--now', 'ssh']] } : {}),
+  // Imager's runcmd line, without the SysV sync (SYSTEMCTL_SKIP_SYSV, as above).
+  cloudConfig: ({ ssh }) => (ssh ? { ssh_pwauth: ssh.passwordAuth, runcmd: [SSH_RUNCMD(ssh.enable)] } : {}),
   describe: ({ ssh }) => (ssh ? [`ssh ${ssh.enable ? 'enabled' : 'disabled'}, password login ${ssh.passwordAuth ? 'on' : 'off'}`] : []),
   example: { ssh: { enable: true, passwordAuth: false } },
 })
