@@ -40,7 +40,7 @@ interface Cell {
   cloudInit: boolean
   /** A cmdline.txt word the release's own first-boot hook removes once it ran (Bookworm's firstboot). */
   firstBootWord?: string
-  /** Run only when named (ORCHARD_MATRIX): not a release, or not yet reliable (said where it is set). */
+  /** Not a release: run only when named (ORCHARD_MATRIX). */
   onRequest?: boolean
 }
 
