@@ -179,18 +179,24 @@ describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in
   })
 
   describe('ssh: password or keys only', () => {
-    const sshRecipe = sealRecipe(parseRecipeYaml(`name: ssh\nsource: { url: "https://example.org/a.img.xz", sha256: ${'a'.repeat(64)} }\narch: arm64\nssh: { enable: true, passwordAuth: false }\n`))
+    const sshRecipe = (enable: boolean) =>
+      sealRecipe(parseRecipeYaml(`name: ssh\nsource: { url: "https://example.org/a.img.xz", sha256: ${'a'.repeat(64)} }\narch: arm64\nssh: { enable: ${enable}, passwordAuth: false }\n`))
 
     /** first_run_setup.sh of a recipe with ssh, on a release with openssh-server, its sshd_config as given. */
-    function runSsh(sshdConfig: string) {
+    function runSsh(sshdConfig: string, { enable = true, files = {} }: { enable?: boolean; files?: Record<string, string> } = {}) {
       const root = mkdtempSync(path.join(tmpdir(), 'orchard-first-run-ssh-'))
       temps.push(root)
-      for (const dir of ['bin', 'etc/ssh', 'tmp']) mkdirSync(path.join(root, dir), { recursive: true })
+      for (const dir of ['bin', 'dev', 'etc/ssh', 'tmp']) mkdirSync(path.join(root, dir), { recursive: true })
+      spawnSync('mknod', ['-m', '666', path.join(root, 'dev/null'), 'c', '1', '3'])
       writeFileSync(path.join(root, 'bin/busybox'), readFileSync(BUSYBOX))
       chmodSync(path.join(root, 'bin/busybox'), 0o755)
       spawnSync(CHROOT!, [root, '/bin/busybox', '--install', '-s', '/bin'])
       writeFileSync(path.join(root, 'etc/ssh/sshd_config'), sshdConfig)
-      writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(sshRecipe, genericTraits('none', { openssh: true }), '1.0.0'))
+      for (const [file, content] of Object.entries(files)) {
+        writeFileSync(path.join(root, file), content)
+        chmodSync(path.join(root, file), 0o755)
+      }
+      writeFileSync(path.join(root, 'first_run_setup.sh'), firstRunScript(sshRecipe(enable), genericTraits('none', { openssh: true }), '1.0.0'))
       // busybox has no ssh-keygen: that section fails here; the files are what count.
       spawnSync(UNSHARE!, ['--uts', CHROOT!, root, '/bin/sh', '/first_run_setup.sh'], { env: { PATH: '/bin', HOSTNAME: '' }, encoding: 'utf8' })
       return (file: string) => readFileSync(path.join(root, file), 'utf8')
@@ -205,6 +211,21 @@ describe.skipIf(skip)('first_run_setup.sh with hostile device.env values, run in
     it("leaves Debian's sshd_config, which already includes the folder, as it is", () => {
       const debian = 'Include /etc/ssh/sshd_config.d/*.conf\n\nKbdInteractiveAuthentication no\n'
       expect(runSsh(debian)('etc/ssh/sshd_config')).toBe(debian)
+    })
+
+    // Stand-ins: a systemctl that logs how it was called (what counts is what the script asks of
+    // it), and an ssh-keygen that succeeds so the section gets that far.
+    const SYSTEMCTL_LOG = {
+      'bin/systemctl': '#!/bin/sh\necho "SKIP_SYSV=${SYSTEMCTL_SKIP_SYSV:-} $*" >> /tmp/systemctl.log\n',
+      'bin/ssh-keygen': '#!/bin/sh\nexit 0\n',
+    }
+
+    it.each([
+      [true, 'SKIP_SYSV=1 enable ssh'],
+      [false, 'SKIP_SYSV=1 disable --now ssh'],
+    ])('enable: %s asks systemctl for %j (a native unit: no SysV sync, two daemon-reloads fewer)', (enable, call) => {
+      const read = runSsh('Include /etc/ssh/sshd_config.d/*.conf\n', { enable, files: SYSTEMCTL_LOG })
+      expect(read('tmp/systemctl.log').split('\n')).toContain(call)
     })
   })
 

@@ -13,7 +13,7 @@ import { defineFeature } from './feature'
 // until then). Done while sshd runs, systemd 257 can give the merged unit the dead one's state
 // (systemd/systemd#39703): that sshd is left untracked and the next cannot bind port 22. Then sshd
 // starts, or, if something started it already, re-reads the new host keys in place (SIGHUP).
-// Without a running systemd (a build, not a boot) it starts at the next boot. SYSTEMCTL_SKIP_SYSV:
+// Without a running systemd (a build, not a boot) it starts at the next boot. SYSTEMCTL_SKIP_SYSV (on and off):
 // ssh.service is a native unit, and syncing openssh's SysV script too (update-rc.d) costs two more
 // daemon-reloads (25 s of a first boot under emulation) for rc links only sysvinit reads.
 const SSH_ENABLE = `  SYSTEMCTL_SKIP_SYSV=1 systemctl enable ssh >/dev/null 2>&1 || fail "enable ssh"
@@ -55,7 +55,7 @@ if [ -f /etc/ssh/sshd_config ] && ! grep -qs '^Include /etc/ssh/sshd_config.d/' 
   sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' /etc/ssh/sshd_config || fail "ssh: include sshd_config.d"
 fi
 if have systemctl; then
-${ssh.enable ? SSH_ENABLE : '  systemctl disable --now ssh >/dev/null 2>&1 || true'}
+${ssh.enable ? SSH_ENABLE : '  SYSTEMCTL_SKIP_SYSV=1 systemctl disable --now ssh >/dev/null 2>&1 || true'}
 fi
 log "ssh ${ssh.enable ? 'enabled' : 'disabled'}"
 `
