@@ -138,4 +138,33 @@ describe('the recipe form', () => {
     await waitFor(() => expect(description(scripts)).toContain("is outside the recipe's folder"), { timeout: 10_000 })
     expect(screen.queryByRole('list', { name: 'Carried files' })).toBeNull()
   }, 30_000)
+
+  it('brings back the last draft, but never over what the user typed before core answered', async () => {
+    await client.call('settings.set', { lastRecipeYaml: 'name: restored-draft\n' })
+    // The real core, its answer to restoring the draft held back until the user has typed.
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const slow: Client = { ...client, call: async (method, input) => {
+      const answer = client.call(method, input)
+      if (method === 'recipes.fromYaml') await held
+      return answer
+    } }
+    render(
+      <ClientProvider client={slow}>
+        <WizardProvider>
+          <RecipeStep />
+        </WizardProvider>
+      </ClientProvider>,
+    )
+    const name = screen.getByLabelText('Recipe name') as HTMLInputElement
+    await userEvent.setup().type(name, 'typed-first')
+    release()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(name.value).toBe('typed-first')
+
+    cleanup()
+    renderStep()
+    // Nothing typed: the last draft is back (the one just typed, saved a second after the change, or the restored one).
+    await waitFor(() => expect((screen.getByLabelText('Recipe name') as HTMLInputElement).value).toMatch(/^(typed-first|restored-draft)$/), { timeout: 5000 })
+  })
 })

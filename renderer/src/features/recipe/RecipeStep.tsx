@@ -21,13 +21,14 @@ export function RecipeStep() {
   const { result, pending, error } = useRecipeValidation(recipe, baseDir)
   const problems = useMemo(() => result?.validation.problems ?? [], [result])
 
-  // The last draft comes back after a restart (core keeps it with the settings).
+  // The last draft comes back after a restart (core keeps it with the settings), unless the
+  // user has started on the form by the time core answers: their typing is never replaced.
   const restored = useRef(false)
   useEffect(() => {
     if (restored.current || !settings) return
     restored.current = true
     if (recipe !== emptyDraft || !settings.lastRecipeYaml) return
-    void client.call('recipes.fromYaml', { yaml: settings.lastRecipeYaml }).then(({ data }) => data && setRecipe(data))
+    void client.call('recipes.fromYaml', { yaml: settings.lastRecipeYaml }).then(({ data }) => data && setRecipe((current) => (current === emptyDraft ? data : current)))
   }, [client, settings, recipe, setRecipe])
   useEffect(() => {
     if (!result || recipe === emptyDraft || !restored.current) return
