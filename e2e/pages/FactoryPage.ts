@@ -40,4 +40,8 @@ export class FactoryPage {
   slot(drive: string): Locator {
     return this.page.getByRole('list', { name: 'Card slots' }).getByRole('listitem', { name: `Slot ${drive}` })
   }
+
+  stopCard(drive: string): Locator {
+    return this.slot(drive).getByRole('button', { name: /^Stop this card/ })
+  }
 }

@@ -73,7 +73,7 @@ const test = rigTest.extend<object, { readers: Readers | null; throttle: Throttl
   ],
 })
 
-test('factory screen: cards inserted, swapped and pulled mid-write; the pulled device is re-queued and written later', async ({ app, rigState, readers, throttle, launcher }) => {
+test('factory screen: cards inserted, swapped, stopped alone and pulled mid-write; the stopped and pulled device is re-queued and written later', async ({ app, rigState, readers, throttle, launcher }) => {
   test.skip(!rigState.rig, rigState.missing ?? '')
   test.skip(!readers, throttleUnavailableReason() ?? 'no card readers')
   test.skip(launcher !== 'bridge', 'the private factory test-drives folder is passed to the bridge server only')
@@ -112,7 +112,17 @@ test('factory screen: cards inserted, swapped and pulled mid-write; the pulled d
   await fast.insert()
   await expect(factory.slot(fast.device)).toContainText('done: sensor-002', { timeout: 30_000 })
 
-  // The slow reader's card is pulled mid-write: failed, and its device waits again.
+  // The slow reader's card is stopped alone from its slot: its device waits again.
+  await slow.insert()
+  await expect(factory.slot(slow.device).getByRole('progressbar')).toBeVisible({ timeout: 15_000 })
+  await expect(factory.slot(slow.device)).toContainText('sensor-003')
+  await factory.stopCard(slow.device).click()
+  await expect(factory.slot(slow.device)).toContainText('stopped: sensor-003', { timeout: 20_000 })
+  await expect(factory.waiting).toContainText('sensor-003')
+  await slow.pull()
+  await expect(factory.slot(slow.device)).toHaveCount(0, { timeout: 10_000 })
+
+  // Next card in the slow reader is pulled mid-write: failed, and its device waits again.
   await slow.insert()
   await expect(factory.slot(slow.device).getByRole('progressbar')).toBeVisible({ timeout: 15_000 })
   await expect(factory.slot(slow.device)).toContainText('sensor-003')

@@ -82,6 +82,7 @@ export function createCore(options: CoreOptions): Core {
       'factory.pause': () => factory.pause(),
       'factory.resume': () => factory.resume(),
       'factory.stop': (input) => factory.stop(input),
+      'factory.stopCard': (input) => factory.stopCard(input),
       'factory.state': () => factory.state(),
       'cards.list': cards.list,
       'cards.read': cards.read,

@@ -11,6 +11,8 @@ export interface FlashJobContext {
   busyDevices: string[]
   /** Who asked: a root writer reads only what that user could read. */
   callerUid: number
+  /** Aborted by the session's `cancel` for this job. */
+  signal: AbortSignal
   onProgress(progress: FlashProgress): void
 }
 
@@ -28,5 +30,6 @@ export async function runFlashJob(job: WriterFlashJob, context: FlashJobContext)
     busyDevices: context.busyDevices,
     recordsFile: null, // core keeps the records, in the user's own data dir
     onProgress: context.onProgress,
+    signal: context.signal,
   })
 }

@@ -3,7 +3,8 @@
  * line goes through the wire's strict schemas: malformed JSON, unknown fields, a file
  * target or a line over the limit are answered with `failed` (INVALID_INPUT) and nothing
  * else happens. Jobs may overlap (a session kept for a factory run); a drive in a running
- * job is busy for the others. Only drives named at start (--drives) are taken, when named.
+ * job is busy for the others, and `cancel` stops one job alone. Only drives named at start
+ * (--drives) are taken, when named.
  */
 import { forEachBoundedLine } from '../../builder/src/util/bounded-lines'
 import { formatBytes } from '../../builder/src/util/bytes'
@@ -27,7 +28,7 @@ export interface SessionOptions {
 
 /** Resolves when the channel closes (the caller then exits, abandoning a running job: its parent is gone or cancelled). */
 export function runSession(channel: Channel, options: SessionOptions): Promise<void> {
-  const running = new Map<string, string[]>()
+  const running = new Map<string, { devices: string[]; abort: AbortController }>()
   const send = (message: FromWriter) => {
     const line = encodeLine(message)
     if (line) return channel.writeLine(line)
@@ -36,18 +37,26 @@ export function runSession(channel: Channel, options: SessionOptions): Promise<v
   }
   const refuse = (jobId: string | null, message: string) => send({ type: 'failed', jobId, error: { code: 'INVALID_INPUT', message } })
 
-  const start = (message: ToWriter) => {
+  // Its answer is the job's own end (its cards failed, "cancelled"); a job not running gets NOT_FOUND.
+  const cancel = (jobId: string) => {
+    const job = running.get(jobId)
+    if (!job) return send({ type: 'failed', jobId, error: { code: 'NOT_FOUND', message: `Job ${jobId} is not running` } })
+    job.abort.abort(new Error('cancelled'))
+  }
+
+  const start = (message: Exclude<ToWriter, { type: 'cancel' }>) => {
     const { jobId } = message
     if (running.has(jobId)) return refuse(jobId, `Job ${jobId} is already running`)
     const devices = message.type === 'flash' ? message.job.targets.map((target) => target.device) : [message.device]
-    const busyDevices = [...running.values()].flat()
-    running.set(jobId, devices)
+    const busyDevices = [...running.values()].flatMap((job) => job.devices)
+    const abort = new AbortController()
+    running.set(jobId, { devices, abort })
     void (async (): Promise<JobEnd> => {
       const unasked = devices.find((device) => options.allowedDrives && !options.allowedDrives.includes(device))
       if (unasked) throw new BuildError('FORBIDDEN', `${unasked} was not among the drives this writer was started for`)
       if (message.type === 'card') return { type: 'answer', jobId, answer: await runCardJob(message.device, message.op, busyDevices) }
       const onProgress = (progress: Extract<FromWriter, { type: 'progress' }>['progress']) => send({ type: 'progress', jobId, progress })
-      return { type: 'done', jobId, records: await runFlashJob(message.job, { jobId, busyDevices, onProgress, callerUid: options.callerUid }) }
+      return { type: 'done', jobId, records: await runFlashJob(message.job, { jobId, busyDevices, onProgress, callerUid: options.callerUid, signal: abort.signal }) }
     })()
       .catch((error: unknown): JobEnd => ({ type: 'failed', jobId, error: shape(error) }))
       .then((end) => {
@@ -62,8 +71,9 @@ export function runSession(channel: Channel, options: SessionOptions): Promise<v
       line: (text) => {
         if (!text.trim()) return
         const decoded = decodeLine(ToWriter, text)
-        if (decoded.ok) start(decoded.message)
-        else refuse(decoded.jobId, `The writer refused a malformed message (${decoded.reason})`)
+        if (!decoded.ok) refuse(decoded.jobId, `The writer refused a malformed message (${decoded.reason})`)
+        else if (decoded.message.type === 'cancel') cancel(decoded.message.jobId)
+        else start(decoded.message)
       },
       end: resolve,
     })

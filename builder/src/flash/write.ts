@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm, stat, statfs, truncate } from 'node:fs/promises'
 import path from 'node:path'
-import { multiWrite, sourceDestination } from 'etcher-sdk'
+import { multiWrite } from 'etcher-sdk'
 import type { Disk } from 'file-disk'
 import { deviceFiles, writeDeviceFiles, type DeviceExtras } from './device-files'
 import { formatBytes } from '../util/bytes'
@@ -19,7 +19,7 @@ import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../util/paths'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
-import { AbortableFile } from './abortable-file'
+import { AbortableBlockDevice, AbortableFile } from './abortable-file'
 import { checkFlashRecipe, customiseSource, type FlashRecipe } from './customise-on-flash'
 import { readEditList, type Edit } from './edit-list'
 import { EditedFile } from './edited-source'
@@ -198,8 +198,8 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, view: Vi
   const startedAt = new Date().toISOString()
   const destinations = targets.map((target) =>
     target.kind === 'drive'
-      ? new sourceDestination.BlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual })
-      : new sourceDestination.File({ path: targetName(target), write: true }),
+      ? new AbortableBlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual }, options.signal)
+      : new AbortableFile(targetName(target), options.signal, { write: true }),
   )
   const failures = new Map<number, Error>()
   let lastReport = 0

@@ -42,6 +42,8 @@ export const factoryProcedures = {
   'factory.resume': { input: z.object({}).strict(), output: FactoryState },
   /** Ends the run; `abort`: the cards being written are stopped (their devices wait again), else they finish first. */
   'factory.stop': { input: z.object({ abort: z.boolean().default(false) }).strict(), output: FactoryState },
+  /** Stops the card being written in one reader alone (its device waits again); the other slots go on. */
+  'factory.stopCard': { input: z.object({ drive: z.string().min(1) }).strict(), output: FactoryState },
   'factory.state': { input: z.object({}).strict(), output: FactoryState },
 } as const satisfies ProcedureMap
 

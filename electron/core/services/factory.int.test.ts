@@ -3,7 +3,8 @@
  * readers (throttled: the writer, started by this process, inherits its blkio group), each
  * card handed to the one writer of the run as a single-drive job; one card pulled mid-write
  * fails in the writer (ENOSPC) and its device is done later; every card verified with its
- * own device files; pause and state answer; a second start while one runs is refused.
+ * own device files; pause and state answer; a second start while one runs is refused. One
+ * card stopped alone (factory.stopCard) ends failed, "stopped", while the other slot goes on.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
@@ -131,12 +132,56 @@ describe.skipIf(skip)('factory.* in core, cards through the writer', () => {
       const failed = records.filter((r) => !r.ok)
       expect(failed).toHaveLength(1)
       expect(failed[0]).toMatchObject({ hostname: pulled, destination: cards.readers[1]!.device })
-      expect(failed[0]!.error).toMatch(/^card pulled mid-write: .*(ENOSPC|no space)/i)
+      // The I/O fails at once; the pull, seen at the next poll, also cancels the writer's job.
+      expect(failed[0]!.error).toMatch(/^card pulled mid-write: .*(ENOSPC|no space|cancelled)/i)
       expect(records.filter((r) => r.ok).map((r) => r.hostname).sort()).toEqual(devices.map((d) => d.hostname))
       for (const record of records.filter((r) => r.ok)) expect(record).toMatchObject({ verified: true, jobId: runId })
       for (const device of devices) expect(onCards.get(device.hostname)).toContain(`ROOM=${device.variables.ROOM}`)
       await core.factory.idle() // the run's writer has gone too
       expect(core.factory.state()).toEqual({ running: false, slots: [], queue: null })
+    } finally {
+      stopListening()
+      for (const reader of cards.readers) if (reader.inserted) await reader.pull()
+    }
+  }, 120_000)
+
+  it('stops one card alone: its device waits again, the other reader goes on to a verified card through the same writer', async () => {
+    const records: CardRecord[] = []
+    const slots = new Map<string, FactoryState['slots'][number]>()
+    let ready = false
+    const stopListening = core.bus.listen((event: EventName, payload: unknown) => {
+      if (event === 'factory.record') records.push((payload as { record: CardRecord }).record)
+      if (event === 'factory.message' && (payload as { text: string }).text.startsWith('ready:')) ready = true
+      if (event === 'factory.slot') {
+        const { slot } = payload as { slot: FactoryState['slots'][number] }
+        slots.set(slot.drive, slot)
+      }
+    })
+    const [fast, slow] = cards.readers as [CardReader, CardReader]
+    try {
+      const devices = ['x', 'y'].map((n) => ({ hostname: `desk-${n}`, variables: { HOSTNAME: `desk-${n}` } }))
+      await call('factory.start', { image, devices, slots: 2, stateFile: path.join(dir, 'stop-card.json') })
+      await waitFor('the factory ready', () => ready, 60_000)
+      await expect(call('factory.stopCard', { drive: slow.device })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+      await fast.insert()
+      await slow.insert()
+      await waitFor('the slow card a quarter written', () => (slots.get(slow.device)?.fraction ?? 0) > 0.25 && slots.get(slow.device)?.phase === 'flashing', 60_000)
+      const writer = core.factory.state()
+      expect(writer.slots.filter((slot) => slot.state === 'writing')).toHaveLength(2)
+      const after = (await call('factory.stopCard', { drive: slow.device })) as FactoryState
+      expect(after.running).toBe(true)
+      await waitFor('both cards ended', () => records.length === 2, 60_000)
+      const stopped = records.find((r) => r.destination === slow.device)!
+      const good = records.find((r) => r.destination === fast.device)!
+      expect(stopped).toMatchObject({ ok: false, verified: false })
+      expect(stopped.error).toBe('stopped: cancelled')
+      expect(slots.get(slow.device)).toMatchObject({ state: 'failed', message: expect.stringMatching(/^stopped: desk-/) })
+      expect(good).toMatchObject({ ok: true, verified: true })
+      expect(deviceEnvOn(fast.device)).toContain(`HOSTNAME=${good.hostname}`)
+      // The stopped card's device waits for the next card.
+      expect(core.factory.state().queue).toMatchObject({ done: 1, pending: 1 })
+      call('factory.stop', { abort: false })
+      await core.factory.idle()
     } finally {
       stopListening()
       for (const reader of cards.readers) if (reader.inserted) await reader.pull()

@@ -5,8 +5,8 @@
  * the drive again and checks every safety rule itself. Core watches cards come and go with
  * test drives from root-owned files (they come and go at run time). One run at a time.
  *
- * A card pulled mid-write ends its job by the I/O failing in the writer (a job cannot be
- * cancelled alone without stopping the writer and so every other slot).
+ * A card stopped alone (factory.stopCard) has its writer job cancelled by id, the writer and
+ * the other slots going on; a card pulled mid-write ends its job by the I/O failing there too.
  */
 import { randomUUID } from 'node:crypto'
 import type { FactoryState, Input, Output } from '@common/contract'
@@ -70,7 +70,7 @@ export function createFactoryService(bus: EventBus, writer: WriterCommand, optio
           onProgress: job.onProgress,
           cancelled: () => null,
         }
-        const { records } = await flashDrives(connection, half, [{ target: { kind: 'drive', drive: job.drive }, device: job.device }])
+        const { records } = await flashDrives(connection, half, [{ target: { kind: 'drive', drive: job.drive }, device: job.device }], job.signal)
         return { ...records[0]!, jobId: id }
       },
     })
@@ -100,6 +100,10 @@ export function createFactoryService(bus: EventBus, writer: WriterCommand, optio
     stop: ({ abort = false }: Input<'factory.stop'>): FactoryState => {
       current().stop({ abort })
       if (abort) run?.connection.stop() // the writer's cards stop at once; their devices wait again
+      return state()
+    },
+    stopCard: ({ drive }: Input<'factory.stopCard'>): FactoryState => {
+      if (!current().stopCard(drive)) throw new OrchardError('NOT_FOUND', `No card is being written in ${drive}`)
       return state()
     },
     state,

@@ -37,15 +37,17 @@ interface Destination<T extends FlashTarget = FlashTarget> {
 type DriveTarget = Extract<FlashTarget, { kind: 'drive' }>
 type FileTarget = Extract<FlashTarget, { kind: 'file' }>
 
-export async function flashDrives(connection: WriterConnection, job: HalfJob, destinations: Destination<DriveTarget>[]): Promise<HalfResult> {
+/** `signal` stops this job alone in the writer (a writer of its own is stopped instead, by its caller). */
+export async function flashDrives(connection: WriterConnection, job: HalfJob, destinations: Destination<DriveTarget>[], signal?: AbortSignal): Promise<HalfResult> {
   const bytes = new Map<string, number>()
+  const cancel = () => connection.cancel(job.jobId)
   const onProgress = (progress: FlashProgress) => {
     if (progress.bytes !== undefined) bytes.set(progress.target, progress.bytes)
     job.onProgress(progress)
   }
   const fail = (error: ErrorShape) => failHalf(job, destinations, error, bytes)
   try {
-    const end = await connection.run(
+    const ended = connection.run(
       {
         type: 'flash',
         jobId: job.jobId,
@@ -61,6 +63,9 @@ export async function flashDrives(connection: WriterConnection, job: HalfJob, de
       },
       onProgress,
     )
+    signal?.addEventListener('abort', cancel, { once: true })
+    if (signal?.aborted) cancel()
+    const end = await ended
     if (end.type === 'failed') return fail(end.error)
     if (end.type !== 'done') return fail({ code: 'INTERNAL', message: `The writer answered a flash with ${end.type}` })
     // Matched by destination: a card the writer did not report is not good.
@@ -70,6 +75,8 @@ export async function flashDrives(connection: WriterConnection, job: HalfJob, de
     return { records }
   } catch (error) {
     return fail(errorShape(error))
+  } finally {
+    signal?.removeEventListener('abort', cancel)
   }
 }
 

@@ -15,7 +15,9 @@ export interface WriterConnection {
   pid: number
   uid: number | null
   /** Sends a job; resolves with its end (done, answer or failed), rejects when the writer ends first. */
-  run(message: ToWriter, onProgress?: (progress: Progress) => void): Promise<JobEnd>
+  run(message: Exclude<ToWriter, { type: 'cancel' }>, onProgress?: (progress: Progress) => void): Promise<JobEnd>
+  /** Stops one running job alone (its end still comes through run()); the writer and its other jobs go on. */
+  cancel(jobId: string): void
   /** No more jobs: closes its input, so it exits (at once, abandoning a running job); resolves once it is gone. */
   end(): Promise<WriterExit>
   /** close(), and a signal too where core may send one (not to an elevated writer). */
@@ -86,6 +88,9 @@ export async function startWriter(writer: WriterCommand, drives: string[], optio
         jobs.set(message.jobId, { resolve, reject, onProgress })
         channel.write(line)
       })
+    },
+    cancel(jobId) {
+      if (!exit && jobs.has(jobId)) channel.write(encodeLine({ type: 'cancel', jobId })!)
     },
     end: async () => {
       channel.end()

@@ -85,6 +85,9 @@ interface Slot {
   startedAt: number
 }
 
+/** Why a card's write stopped at its next I/O: the record then reads "stopped: cancelled". */
+const CANCELLED = () => new Error('cancelled')
+
 export class Factory {
   readonly #options: FactoryOptions
   readonly #slots = new Map<string, Slot>()
@@ -197,8 +200,15 @@ export class Factory {
   /** Ends the run: with `abort`, the cards being written are stopped (their devices wait again); else they finish first. */
   stop({ abort = false } = {}): void {
     this.#stopping = true
-    if (abort) for (const slot of this.#slots.values()) slot.controller?.abort()
+    if (abort) for (const slot of this.#slots.values()) slot.controller?.abort(CANCELLED())
     this.#checkFinished()
+  }
+
+  /** Stops the card being written in `drive` alone (its device waits again); false when none is. */
+  stopCard(drive: string): boolean {
+    const controller = this.#slots.get(drive)?.controller
+    controller?.abort(CANCELLED())
+    return controller !== undefined && controller !== null
   }
 
   slots(): SlotView[] {
@@ -232,7 +242,7 @@ export class Factory {
     if (slot.controller) {
       // Pulled mid-write: stop reading for it; the job ends it and re-queues the device.
       slot.pulled = true
-      slot.controller.abort()
+      slot.controller.abort(CANCELLED())
       return
     }
     this.#slots.delete(device)
@@ -303,7 +313,8 @@ export class Factory {
       this.#update(slot, { state: 'done', phase: 'done', fraction: 1, speed: null, message: `done: ${device.hostname} — swap the card${ejectProblem ? ` (${ejectProblem})` : ''}` })
     } else {
       this.#queue!.failed(device.hostname, record.error ?? 'failed')
-      this.#update(slot, { state: 'failed', phase: 'failed', speed: null, message: `failed: ${device.hostname} (${record.error}) — it waits again; swap the card` })
+      const what = controller.signal.aborted && !slot.pulled ? `stopped: ${device.hostname}` : `failed: ${device.hostname} (${record.error})`
+      this.#update(slot, { state: 'failed', phase: 'failed', speed: null, message: `${what} — it waits again; swap the card` })
     }
     this.#records.push(record)
     this.#persist([record])

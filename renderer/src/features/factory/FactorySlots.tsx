@@ -1,4 +1,4 @@
-/** One card per reader: the device being written, its progress and speed, or what to do next. */
+/** One card per reader: the device being written, its progress and speed (and a stop for that card alone), or what to do next. */
 import type { FactorySlot } from '@common/contract'
 import { ProgressBar } from '../../ui/ProgressBar'
 
@@ -10,7 +10,7 @@ const STATE_LABEL: Record<FactorySlot['state'], string> = {
   refused: 'Refused',
 }
 
-export function FactorySlots({ slots }: { slots: FactorySlot[] }) {
+export function FactorySlots({ slots, onStop }: { slots: FactorySlot[]; onStop?: (drive: string) => void }) {
   if (slots.length === 0) return <p className="muted">Insert a card into any reader: the next device starts on it.</p>
   return (
     <ul className="factory-slots" aria-label="Card slots">
@@ -21,7 +21,14 @@ export function FactorySlots({ slots }: { slots: FactorySlot[] }) {
             {slot.hostname && <span> · {slot.hostname}</span>}
           </p>
           {slot.state === 'writing' ? (
-            <ProgressBar label={`${slot.hostname ?? slot.drive} progress`} fraction={slot.fraction ?? undefined} phase={slot.phase ?? 'starting'} speed={slot.speed ?? undefined} />
+            <>
+              <ProgressBar label={`${slot.hostname ?? slot.drive} progress`} fraction={slot.fraction ?? undefined} phase={slot.phase ?? 'starting'} speed={slot.speed ?? undefined} />
+              {onStop && (
+                <button type="button" className="slot-stop" onClick={() => onStop(slot.drive)} aria-label={`Stop this card (${slot.hostname ?? slot.drive})`}>
+                  Stop this card
+                </button>
+              )}
+            </>
           ) : null}
           <p className="slot-message">{slot.message}</p>
         </li>

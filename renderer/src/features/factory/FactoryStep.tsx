@@ -103,7 +103,7 @@ export function FactoryStep() {
       </p>
       <section aria-labelledby="factory-slots-title">
         <h3 id="factory-slots-title">Slots {factory.running && (paused ? '(paused)' : '(running)')}</h3>
-        {factory.running || factory.slots.length ? <FactorySlots slots={factory.slots} /> : <p className="muted">Start a run, then insert cards.</p>}
+        {factory.running || factory.slots.length ? <FactorySlots slots={factory.slots} onStop={(drive) => void factory.stopCard(drive)} /> : <p className="muted">Start a run, then insert cards.</p>}
       </section>
       {factory.queue && <FactoryQueueView queue={factory.queue} />}
     </section>

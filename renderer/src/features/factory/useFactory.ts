@@ -86,5 +86,19 @@ export function useFactory() {
     [client],
   )
 
-  return { running, slots, queue, announcement, error, start, control }
+  /** Stops one reader's card alone: its device waits for the next card. */
+  const stopCard = useCallback(
+    async (drive: string) => {
+      try {
+        const state = await client.call('factory.stopCard', { drive })
+        setSlots(state.slots)
+        if (state.queue) setQueue(state.queue)
+      } catch (failure) {
+        setError((failure as Error).message)
+      }
+    },
+    [client],
+  )
+
+  return { running, slots, queue, announcement, error, start, control, stopCard }
 }
