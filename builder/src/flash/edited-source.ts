@@ -4,19 +4,18 @@
  * verifies through `read`, so trimming sees the customised filesystems and verification
  * compares each card with the customised view.
  */
-import { AbortableFile } from './abortable-file'
+import { sourceDestination } from 'etcher-sdk'
 import type { Edit } from './edit-list'
 
-export class EditedFile extends AbortableFile {
+export class EditedFile extends sourceDestination.File {
   constructor(
     path: string,
     private readonly edits: Edit[],
-    signal?: AbortSignal,
   ) {
-    super(path, signal)
+    super({ path })
   }
 
-  override async read(buffer: Buffer, bufferOffset: number, length: number, sourceOffset: number): ReturnType<AbortableFile['read']> {
+  override async read(buffer: Buffer, bufferOffset: number, length: number, sourceOffset: number): ReturnType<sourceDestination.File['read']> {
     const result = await super.read(buffer, bufferOffset, length, sourceOffset)
     overlay(this.edits, buffer, bufferOffset, sourceOffset, result.bytesRead)
     return result

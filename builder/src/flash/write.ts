@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm, stat, statfs, truncate } from 'node:fs/promises'
 import path from 'node:path'
-import { multiWrite } from 'etcher-sdk'
+import { multiWrite, sourceDestination } from 'etcher-sdk'
 import type { Disk } from 'file-disk'
 import { deviceFiles, writeDeviceFiles, type DeviceExtras } from './device-files'
 import { formatBytes } from '../util/bytes'
@@ -19,7 +19,7 @@ import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../util/paths'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
-import { AbortableBlockDevice, AbortableFile } from './abortable-file'
+import { stopsOn } from './abortable-io'
 import { checkFlashRecipe, customiseSource, type FlashRecipe } from './customise-on-flash'
 import { readEditList, type Edit } from './edit-list'
 import { EditedFile } from './edited-source'
@@ -198,14 +198,14 @@ async function writeAll(targets: FlashTarget[], source: PreparedSource, view: Vi
   const startedAt = new Date().toISOString()
   const destinations = targets.map((target) =>
     target.kind === 'drive'
-      ? new AbortableBlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual }, options.signal)
-      : new AbortableFile(targetName(target), options.signal, { write: true }),
+      ? stopsOn(new sourceDestination.BlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual }), options.signal)
+      : stopsOn(new sourceDestination.File({ path: targetName(target), write: true }), options.signal),
   )
   const failures = new Map<number, Error>()
   let lastReport = 0
   let lastPhase: FlashPhase | null = null
   const result = await multiWrite.decompressThenFlash({
-    source: view.edits.length ? new EditedFile(source.raw, view.edits, options.signal) : new AbortableFile(source.raw, options.signal),
+    source: stopsOn(view.edits.length ? new EditedFile(source.raw, view.edits) : new sourceDestination.File({ path: source.raw }), options.signal),
     destinations,
     verify: options.verify,
     trim: options.trim,

@@ -1,0 +1,25 @@
+/**
+ * The image a flash reads and the cards and files it writes, each failing its next I/O once
+ * `signal` is aborted: etcher-sdk has no cancel of its own, a flash running inside the app's
+ * process cannot be ended by ending a process, and one job in a shared writer must stop
+ * alone. Guarding the source alone is not enough: etcher-sdk reads ahead of a slow card and
+ * verifies by reading the card back, so only the destinations' own I/O stops those at once.
+ * The guard goes on the instance: etcher-sdk's streams call `read`/`write` on it, whatever
+ * its class (File, BlockDevice, EditedFile).
+ */
+import type { sourceDestination } from 'etcher-sdk'
+
+export function stopsOn<T extends sourceDestination.File>(io: T, signal: AbortSignal | undefined): T {
+  if (!signal) return io
+  const read = io.read.bind(io)
+  const write = io.write.bind(io)
+  io.read = (...args) => {
+    signal.throwIfAborted()
+    return read(...args)
+  }
+  io.write = (...args) => {
+    signal.throwIfAborted()
+    return write(...args)
+  }
+  return io
+}
