@@ -280,6 +280,24 @@ describe.skipIf(skip)('flash.* over the bridge', () => {
     expect(writerProcesses()).toEqual([])
   }, 180_000)
 
+  it('cancel of one card stops it alone: that drive fails as cancelled, the other drive and the image file are verified', async () => {
+    const stopped = await loop('stopped-alone', 256)
+    const kept = await loop('kept-on', 256)
+    process.env.ORCHARD_TEST_DRIVES = `${stopped},${kept}`
+    const file = path.join(dir, 'kept-on.img')
+    const stop = onFirstFlashing(stopped, (jobId) => void core.flash.cancel({ jobId, destination: stopped }))
+    const { end } = await flash({ image: noisy(), targets: [{ kind: 'drive', device: stopped }, { kind: 'drive', device: kept }, { kind: 'file', path: file }], verify: true })
+    stop()
+    expect(end.error).toBeUndefined()
+    expect(end.ok).toBe(false)
+    expect(end.records.map((r) => [r.destination, r.ok, r.verified, r.error])).toEqual([
+      [stopped, false, false, 'cancelled'],
+      [kept, true, true, null],
+      [file, true, true, null],
+    ])
+    expect(writerProcesses()).toEqual([])
+  }, 180_000)
+
   it('cancel mid-write stops what is still running: the drive fails as cancelled, no writer left', async () => {
     const drive = await loop('cancelled', 256)
     process.env.ORCHARD_TEST_DRIVES = drive

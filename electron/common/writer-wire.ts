@@ -4,7 +4,7 @@
  * over pipes; the writer's first line there is `hello` with the one-time token). Every
  * object is strict: the elevated side refuses unknown fields rather than ignoring them.
  * A session takes any number of jobs; each carries its id and every message back names it,
- * and `cancel` stops one of them alone.
+ * and `cancel` stops one of them, or one card of one, alone.
  */
 import { z } from 'zod'
 import { CardAnswer, CardOp, CardRecord, FlashDevice, FlashProgress } from '../../builder/src/vocabulary'
@@ -51,8 +51,11 @@ export const ToWriter = z.discriminatedUnion('type', [
   z.object({ type: z.literal('flash'), jobId: JobId, job: WriterFlashJob }).strict(),
   /** `device` must be a connected drive: image files are edited by core. */
   z.object({ type: z.literal('card'), jobId: JobId, device: z.string().min(1), op: CardOp }).strict(),
-  /** Stops one running flash job (its cards end failed, never good); the session and its other jobs go on. */
-  z.object({ type: z.literal('cancel'), jobId: JobId }).strict(),
+  /**
+   * Stops one running flash job, or with `device` one card of it (its record ends failed,
+   * "cancelled", the job's other cards go on); never anything else of the session.
+   */
+  z.object({ type: z.literal('cancel'), jobId: JobId, device: z.string().min(1).optional() }).strict(),
 ])
 export type ToWriter = z.infer<typeof ToWriter>
 

@@ -13,6 +13,8 @@ export interface FlashJobContext {
   callerUid: number
   /** Aborted by the session's `cancel` for this job. */
   signal: AbortSignal
+  /** By device: aborted by a `cancel` naming that card. */
+  cardSignals: Map<string, AbortSignal>
   onProgress(progress: FlashProgress): void
 }
 
@@ -31,5 +33,6 @@ export async function runFlashJob(job: WriterFlashJob, context: FlashJobContext)
     recordsFile: null, // core keeps the records, in the user's own data dir
     onProgress: context.onProgress,
     signal: context.signal,
+    targetSignals: drives.map((drive) => context.cardSignals.get(drive.device)),
   })
 }

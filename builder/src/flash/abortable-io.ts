@@ -23,3 +23,9 @@ export function stopsOn<T extends sourceDestination.File>(io: T, signal: AbortSi
   }
   return io
 }
+
+/** Aborted when either is (the job's signal, one card's), or undefined when neither is given. */
+export function eitherSignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((signal) => signal !== undefined)
+  return given.length > 1 ? AbortSignal.any(given) : given[0]
+}

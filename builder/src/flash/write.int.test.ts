@@ -128,6 +128,24 @@ describe.skipIf(skip)('flashImage', () => {
     expect((await readRecords(path.join(dir, 'fault.jsonl'))).map((r) => r.ok)).toEqual([false, true])
   }, 120_000)
 
+  it('stops one card alone at its next write (targetSignals): the other goes on to a verified card', async () => {
+    const stopped = await loop('stopped', 96)
+    const kept = await loop('kept', 96)
+    const stop = new AbortController()
+    const records = await flashImage({
+      image,
+      targets: await drivesFor(stopped, kept),
+      cache: path.join(dir, 'cache'),
+      recordsFile: null,
+      targetSignals: [stop.signal, undefined],
+      // Stopped as soon as the write is under way.
+      onProgress: (progress) => progress.phase === 'flashing' && stop.abort(new Error('cancelled')),
+    })
+    expect(records[0]).toMatchObject({ destination: stopped, ok: false, verified: false, error: 'cancelled' })
+    expect(records[1]).toMatchObject({ destination: kept, ok: true, verified: true, error: null })
+    expect(mtypeAt(kept, '/buildinfo/buildinfo.txt')).toContain('Orchard build: fleet')
+  }, 120_000)
+
   describe('refuses before writing anything', () => {
     it("a device whose device.env could not be written (a WIFI_PSK that is no passphrase): no card touched, the value never shown", async () => {
       const file = path.join(dir, 'never-wifi.img')

@@ -19,7 +19,7 @@ import { readPartitionTable } from '../image/partitions'
 import { cacheDir } from '../util/paths'
 import { removeStaleTemps, tempName } from '../util/temp'
 import { decompress, sniffFormat } from '../source/decompress'
-import { stopsOn } from './abortable-io'
+import { eitherSignal, stopsOn } from './abortable-io'
 import { checkFlashRecipe, customiseSource, type FlashRecipe } from './customise-on-flash'
 import { readEditList, type Edit } from './edit-list'
 import { EditedFile } from './edited-source'
@@ -48,8 +48,10 @@ export interface FlashOptions {
   recordsFile?: string | null
   jobId?: string
   onProgress?: (progress: FlashProgress) => void
-  /** Stops the flash, before writing or at the next read of the image (what was written is unusable). */
+  /** Stops the flash, before writing or at the next read or write (what was written is unusable). */
   signal?: AbortSignal
+  /** One per target (same order): stops that card alone at its next write or read; the others go on. */
+  targetSignals?: (AbortSignal | undefined)[]
   /**
    * The image already decompressed and hashed by the caller (`image` stays the original for the checks): not prepared again.
    * `edits`: an edit list (edit-list.ts) made for it, flashed laid over it; `recipeSha256` names the recipe that made it.
@@ -196,11 +198,12 @@ interface WriteOptions extends FlashOptions {
 
 async function writeAll(targets: FlashTarget[], source: PreparedSource, view: View, options: WriteOptions): Promise<CardRecord[]> {
   const startedAt = new Date().toISOString()
-  const destinations = targets.map((target) =>
-    target.kind === 'drive'
-      ? stopsOn(new sourceDestination.BlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual }), options.signal)
-      : stopsOn(new sourceDestination.File({ path: targetName(target), write: true }), options.signal),
-  )
+  const destinations = targets.map((target, index) => {
+    const signal = eitherSignal(options.signal, options.targetSignals?.[index])
+    return target.kind === 'drive'
+      ? stopsOn(new sourceDestination.BlockDevice({ drive: target.drive.source, write: true, direct: true, unmountOnSuccess: !target.drive.virtual }), signal)
+      : stopsOn(new sourceDestination.File({ path: targetName(target), write: true }), signal)
+  })
   const failures = new Map<number, Error>()
   let lastReport = 0
   let lastPhase: FlashPhase | null = null

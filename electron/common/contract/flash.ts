@@ -65,7 +65,8 @@ export const flashProcedures = {
   'drives.watch': { input: z.object({ watching: z.boolean() }).strict(), output: z.object({ watching: z.boolean() }) },
   /** Flashes in the writer process; progress and the end arrive as flash.progress / flash.finished. */
   'flash.start': { input: FlashJob.strict(), output: z.object({ jobId: z.string() }) },
-  'flash.cancel': { input: z.object({ jobId: z.string() }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  /** The whole job, or with `destination` (a drive's device, an image file's path) that card alone: the others go on. */
+  'flash.cancel': { input: z.object({ jobId: z.string(), destination: z.string().min(1).optional() }).strict(), output: z.object({ cancelled: z.boolean() }) },
 } as const satisfies ProcedureMap
 
 export const flashEvents = {

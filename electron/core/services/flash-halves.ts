@@ -33,14 +33,22 @@ export interface HalfResult {
 interface Destination<T extends FlashTarget = FlashTarget> {
   target: T
   device: FlashDevice | null
+  /** Stops this card alone; the job's other cards go on. */
+  signal?: AbortSignal
 }
 type DriveTarget = Extract<FlashTarget, { kind: 'drive' }>
 type FileTarget = Extract<FlashTarget, { kind: 'file' }>
 
-/** `signal` stops this job alone in the writer (a writer of its own is stopped instead, by its caller). */
+/**
+ * `signal` stops this job alone in a writer shared by many (a writer of its own is stopped
+ * instead, by its caller); a destination's own signal stops that card alone.
+ */
 export async function flashDrives(connection: WriterConnection, job: HalfJob, destinations: Destination<DriveTarget>[], signal?: AbortSignal): Promise<HalfResult> {
   const bytes = new Map<string, number>()
-  const cancel = () => connection.cancel(job.jobId)
+  const stops = [
+    ...(signal ? [{ stop: signal, cancel: () => connection.cancel(job.jobId) }] : []),
+    ...destinations.flatMap(({ target, signal: card }) => (card ? [{ stop: card, cancel: () => connection.cancel(job.jobId, target.drive.device) }] : [])),
+  ]
   const onProgress = (progress: FlashProgress) => {
     if (progress.bytes !== undefined) bytes.set(progress.target, progress.bytes)
     job.onProgress(progress)
@@ -63,8 +71,10 @@ export async function flashDrives(connection: WriterConnection, job: HalfJob, de
       },
       onProgress,
     )
-    signal?.addEventListener('abort', cancel, { once: true })
-    if (signal?.aborted) cancel()
+    for (const { stop, cancel } of stops) {
+      stop.addEventListener('abort', cancel, { once: true })
+      if (stop.aborted) cancel()
+    }
     const end = await ended
     if (end.type === 'failed') return fail(end.error)
     if (end.type !== 'done') return fail({ code: 'INTERNAL', message: `The writer answered a flash with ${end.type}` })
@@ -76,7 +86,7 @@ export async function flashDrives(connection: WriterConnection, job: HalfJob, de
   } catch (error) {
     return fail(errorShape(error))
   } finally {
-    signal?.removeEventListener('abort', cancel)
+    for (const { stop, cancel } of stops) stop.removeEventListener('abort', cancel)
   }
 }
 
@@ -91,6 +101,7 @@ export async function flashFiles(job: HalfJob, destinations: Destination<FileTar
       jobId: job.jobId,
       recordsFile: null, // the job's records are saved together
       signal,
+      targetSignals: destinations.map((d) => d.signal),
       onProgress: job.onProgress,
     })
     return { records }

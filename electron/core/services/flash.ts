@@ -4,7 +4,8 @@
  * (elevated when needed: one prompt per batch) and image files are written here,
  * unprivileged (flash-halves.ts). Both halves report as one job: `flash.progress`, then
  * `flash.finished` with a record for every destination, ok only if every card is.
- * Cancel stops both; nothing is reported good that was not finished.
+ * Cancel stops both, or one card alone (the others go on); nothing is reported good that was
+ * not finished.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
@@ -27,6 +28,8 @@ import type { WriterCommand } from './writer-process'
 interface RunningJob {
   devices: string[]
   cancel(): void
+  /** By destination (a drive's device, a file's absolute path): stops that card alone. */
+  cards: Map<string, AbortController>
   done: Promise<void>
 }
 
@@ -49,7 +52,8 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
 
     const jobId = randomUUID()
     const abort = new AbortController()
-    const running: RunningJob = { devices, cancel: () => abort.abort(), done: Promise.resolve() }
+    const cards = new Map(job.targets.map((target) => [target.kind === 'drive' ? target.device : path.resolve(target.path), new AbortController()]))
+    const running: RunningJob = { devices, cancel: () => abort.abort(), cards, done: Promise.resolve() }
     jobs.set(jobId, running) // its drives are busy from now, while the writer starts
     let connection: WriterConnection | null = null
     try {
@@ -63,7 +67,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       abort.abort()
       connection?.stop()
     }
-    running.done = runJob(jobId, job, recipe, connection, abort.signal, [...busy])
+    running.done = runJob(jobId, job, recipe, connection, abort.signal, cards, [...busy])
       .catch((error: unknown): FlashFinished => ({ jobId, ok: false, records: [], error: errorShape(error) }))
       .then((finished) => {
         jobs.delete(jobId)
@@ -76,7 +80,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
     jobId: string,
     job: Input<'flash.start'>,
     recipe: FlashRecipe | null,
-    connection: WriterConnection | null, signal: AbortSignal, busyDevices: string[]): Promise<FlashFinished> {
+    connection: WriterConnection | null, signal: AbortSignal, cards: RunningJob['cards'], busyDevices: string[]): Promise<FlashFinished> {
     const onProgress: HalfJob['onProgress'] = (progress) => bus.emit('flash.progress', { ...progress, jobId })
     const cancelled = () => (signal.aborted ? CANCELLED : null)
     let source: PreparedSource | null = null
@@ -100,7 +104,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       }
 
       const half: HalfJob = { jobId, image: job.image, source, ...(edits && { edits }), verify: job.verify ?? true, startedAt: new Date().toISOString(), onProgress, cancelled }
-      const destinations = targets.map((target, index) => ({ target, device: job.devices?.[index] ?? null }))
+      const destinations = targets.map((target, index) => ({ target, device: job.devices?.[index] ?? null, signal: cards.get(targetName(target))?.signal }))
       const drives = destinations.flatMap((d) => (d.target.kind === 'drive' ? [{ ...d, target: d.target }] : []))
       const files = destinations.flatMap((d) => (d.target.kind === 'file' ? [{ ...d, target: d.target }] : []))
       const none: HalfResult = { records: [] }
@@ -140,10 +144,16 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
 
   return {
     start,
-    cancel({ jobId }: Input<'flash.cancel'>): Output<'flash.cancel'> {
+    cancel({ jobId, destination }: Input<'flash.cancel'>): Output<'flash.cancel'> {
       const job = jobs.get(jobId)
       if (!job) return { cancelled: false }
-      job.cancel()
+      if (destination === undefined) {
+        job.cancel()
+        return { cancelled: true }
+      }
+      const card = job.cards.get(destination) ?? job.cards.get(path.resolve(destination))
+      if (!card) throw new OrchardError('NOT_FOUND', `${destination} is not a destination of this job`)
+      card.abort(new Error('cancelled'))
       return { cancelled: true }
     },
     busyDevices: () => [...jobs.values()].flatMap((job) => job.devices),

@@ -16,8 +16,8 @@ export interface WriterConnection {
   uid: number | null
   /** Sends a job; resolves with its end (done, answer or failed), rejects when the writer ends first. */
   run(message: Exclude<ToWriter, { type: 'cancel' }>, onProgress?: (progress: Progress) => void): Promise<JobEnd>
-  /** Stops one running job alone (its end still comes through run()); the writer and its other jobs go on. */
-  cancel(jobId: string): void
+  /** Stops one running job, or one card (`device`) of it, alone (its end still comes through run()); the writer and its other jobs go on. */
+  cancel(jobId: string, device?: string): void
   /** No more jobs: closes its input, so it exits (at once, abandoning a running job); resolves once it is gone. */
   end(): Promise<WriterExit>
   /** close(), and a signal too where core may send one (not to an elevated writer). */
@@ -89,8 +89,8 @@ export async function startWriter(writer: WriterCommand, drives: string[], optio
         channel.write(line)
       })
     },
-    cancel(jobId) {
-      if (!exit && jobs.has(jobId)) channel.write(encodeLine({ type: 'cancel', jobId })!)
+    cancel(jobId, device) {
+      if (!exit && jobs.has(jobId)) channel.write(encodeLine({ type: 'cancel', jobId, ...(device !== undefined && { device }) })!)
     },
     end: async () => {
       channel.end()

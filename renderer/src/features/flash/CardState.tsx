@@ -1,4 +1,4 @@
-/** A card's progress while flashing, and its final state. */
+/** A card's progress while flashing (with a stop for that card alone), and its final state. */
 import { ProgressBar } from '../../ui/ProgressBar'
 import type { CardProgress } from './useFlash'
 
@@ -12,7 +12,7 @@ const PHASES: Record<CardProgress['phase'], string> = {
   failed: 'Failed',
 }
 
-export function CardState({ target, progress }: { target: string; progress: CardProgress }) {
+export function CardState({ target, progress, onStop }: { target: string; progress: CardProgress; onStop?: () => void }) {
   const final = progress.phase === 'done' ? 'done' : progress.phase === 'failed' ? 'failed' : 'running'
   return (
     <div className="card-state" data-state={final}>
@@ -25,6 +25,11 @@ export function CardState({ target, progress }: { target: string; progress: Card
         state={final}
       />
       {progress.message && final !== 'done' && <p className={final === 'failed' ? 'field-error' : 'small'}>{progress.message}</p>}
+      {onStop && final === 'running' && (
+        <button type="button" className="card-stop" onClick={onStop} aria-label={`Stop this card (${target})`}>
+          Stop this card
+        </button>
+      )}
     </div>
   )
 }

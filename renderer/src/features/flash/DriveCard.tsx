@@ -11,9 +11,11 @@ interface Props {
   disabled: boolean
   device: string | null
   progress?: CardProgress
+  /** Stops this card alone while the batch flashes. */
+  onStop?: () => void
 }
 
-export function DriveCard({ drive, checked, onToggle, disabled, device, progress }: Props) {
+export function DriveCard({ drive, checked, onToggle, disabled, device, progress, onStop }: Props) {
   const errors = drive.issues.filter((issue) => issue.severity === 'error')
   const warnings = drive.issues.filter((issue) => issue.severity === 'warning')
   const why = errors.map((issue) => issue.message).join('; ')
@@ -32,7 +34,7 @@ export function DriveCard({ drive, checked, onToggle, disabled, device, progress
         {warnings.map((issue) => <p key={issue.code} className="warning">Warning: {issue.message}</p>)}
       </div>
       {checked && <p className="assigned">Device: {device ?? 'none (a plain copy)'}</p>}
-      {progress && <CardState target={drive.device} progress={progress} />}
+      {progress && <CardState target={drive.device} progress={progress} onStop={onStop} />}
     </li>
   )
 }

@@ -112,6 +112,7 @@ export function FlashStep() {
               onToggle={(on) => setChosen(on ? [...chosen, drive.device] : chosen.filter((d) => d !== drive.device))}
               device={position >= 0 ? (deviceFor(position)?.device.hostname ?? null) : null}
               progress={flash.cards[drive.device]}
+              onStop={() => void flash.stopCard(drive.device)}
             />
           )
         })}
@@ -132,7 +133,7 @@ export function FlashStep() {
               <button type="button" disabled={flash.running} onClick={() => setFiles(files.filter((f) => f.id !== target.id))}>
                 Remove image file {i + 1}
               </button>
-              {flash.cards[path] && <CardState target={path} progress={flash.cards[path]!} />}
+              {flash.cards[path] && <CardState target={path} progress={flash.cards[path]!} onStop={() => void flash.stopCard(path)} />}
             </li>
           )
         })}
@@ -167,7 +168,7 @@ export function FlashStep() {
       </ul>
       {flash.error && <p role="alert" className="error">Not started: {flash.error}</p>}
       {flash.cards && Object.entries(flash.cards).filter(([target]) => !present.has(target) && !files.some((f, i) => filePath(f, chosenPresent.length + i) === target)).map(([target, progress]) => (
-        <CardState key={target} target={target} progress={progress} />
+        <CardState key={target} target={target} progress={progress} onStop={() => void flash.stopCard(target)} />
       ))}
       {flash.result && <BatchResult result={flash.result} />}
       <AllRecords refresh={flash.result} defaultDir={folder} />

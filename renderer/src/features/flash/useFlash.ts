@@ -71,6 +71,19 @@ export function useFlash(notify: boolean) {
     if (jobId && current.current) await client.call('flash.cancel', { jobId })
   }, [client, jobId])
 
+  /** Stops one card (a drive's device, an image file's path) alone: the batch's other cards go on. */
+  const stopCard = useCallback(
+    async (target: string) => {
+      if (!jobId || !current.current) return
+      try {
+        await client.call('flash.cancel', { jobId, destination: target })
+      } catch (failure) {
+        setError((failure as Error).message)
+      }
+    },
+    [client, jobId],
+  )
+
   const reset = useCallback(() => {
     setJobId(null)
     setCards({})
@@ -78,5 +91,5 @@ export function useFlash(notify: boolean) {
     setError(null)
   }, [])
 
-  return { running, cards, result, error, start, cancel, reset }
+  return { running, cards, result, error, start, cancel, stopCard, reset }
 }

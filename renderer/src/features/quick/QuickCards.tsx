@@ -31,6 +31,7 @@ export function QuickCards({ drives, drivesError, batch, flash }: Props) {
             onToggle={(on) => batch.toggle(drive.device, on)}
             device={hostnameAt(drive.device)}
             progress={flash.cards[drive.device]}
+            onStop={() => void flash.stopCard(drive.device)}
           />
         ))}
       </ul>
@@ -45,7 +46,7 @@ export function QuickCards({ drives, drivesError, batch, flash }: Props) {
             <button type="button" disabled={flash.running} onClick={() => batch.removeFile(target.id)}>
               Remove image file {i + 1}
             </button>
-            {flash.cards[target.path] && <CardState target={target.path} progress={flash.cards[target.path]!} />}
+            {flash.cards[target.path] && <CardState target={target.path} progress={flash.cards[target.path]!} onStop={() => void flash.stopCard(target.path)} />}
           </li>
         ))}
       </ul>
