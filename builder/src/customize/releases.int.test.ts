@@ -153,10 +153,12 @@ describe('Trixie 2025-11-24 style: cloud-init seeded from /boot/firmware, netpla
   })
 
   it("gives cloud-init user-data, network-config and meta-data with the recipe's instance id, and the regulatory domain on cmdline.txt", () => {
-    const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string }[]; runcmd: unknown[] }
+    const userData = YAML.parse(mtype(built.boot, '/user-data')) as { hostname: string; timezone: string; keyboard: { layout: string }; users: { name: string; hashed_passwd: string; groups: string[] }[]; runcmd: unknown[] }
     expect(userData).toMatchObject({ hostname: 'rel-host', timezone: 'Europe/Berlin', keyboard: { layout: 'de' }, users: [{ name: 'fleet' }] })
     expect(userData.runcmd).toContainEqual(['env', 'SYSTEMCTL_SKIP_SYSV=1', 'systemctl', 'enable', '--now', 'ssh'])
     expect(userData.users[0]!.hashed_passwd).toMatch(/^\$6\$/)
+    // The first user takes the place of Raspberry Pi OS's own: its groups, as Imager 2 gives them.
+    expect(userData.users[0]!.groups).toEqual(expect.arrayContaining(['gpio', 'i2c', 'spi', 'video', 'dialout', 'sudo']))
     const network = YAML.parse(mtype(built.boot, '/network-config')) as { network: { version: number; wifis: { wlan0: Record<string, unknown> } } }
     expect(network.network.version).toBe(2)
     expect(network.network.wifis.wlan0).toMatchObject({ optional: true, 'access-points': { RelNet: { password: expect.stringMatching(/^[0-9a-f]{64}$/) } } })

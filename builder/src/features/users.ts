@@ -1,8 +1,9 @@
 /**
  * Users, with a crypt-hashed password, groups, sudo and SSH keys: cloud-init's user list
- * where cloud-init applies settings; elsewhere created (or updated) by first_run_setup.sh,
- * the first one also answering the release's own first-boot wizard (userconf.txt) so it
- * does not stop boot to ask.
+ * where cloud-init applies settings (the first with Raspberry Pi OS's first-user groups);
+ * elsewhere created (or updated) by first_run_setup.sh, the first one also answering the
+ * release's own first-boot wizard (userconf.txt: the default user renamed, its groups kept) so
+ * it does not stop boot to ask.
  */
 import { z } from 'zod'
 import { quote, secretAssignment } from '../customize/shell'
@@ -11,6 +12,13 @@ import { SshKey } from '../recipe/fields'
 import { defineFeature } from './feature'
 
 const PASSWORD_HASH = /^\$(6|5|y|gy|2[aby])\$[^\s:]+$/
+
+/**
+ * Raspberry Pi OS's first user's groups (pi-gen's first user, which userconf-pi renames on the
+ * other shapes; Imager 2's cloud-init user): where cloud-init makes the first user instead, it
+ * gets them too, so GPIO, I2C, video and sudo work for it as on every other shape.
+ */
+export const PI_FIRST_USER_GROUPS = ['users', 'adm', 'dialout', 'audio', 'netdev', 'video', 'plugdev', 'cdrom', 'games', 'input', 'gpio', 'spi', 'i2c', 'render', 'sudo']
 
 const User = z
   .object({
@@ -56,13 +64,13 @@ export const users = defineFeature({
   cloudConfig: ({ users }) =>
     users.length
       ? {
-          users: users.map((user) => ({
+          users: users.map((user, index) => ({
             name: user.name,
             shell: '/bin/bash',
             lock_passwd: !user.passwordHash,
             ...(user.passwordHash && { hashed_passwd: user.passwordHash }),
             ...(user.sudo && { sudo: `ALL=(ALL:ALL) ${user.passwordHash ? '' : 'NOPASSWD: '}ALL` }),
-            ...(user.groups.length && { groups: user.groups }),
+            ...(groupsOf(user, index).length && { groups: groupsOf(user, index) }),
             ...(user.sshKeys.length && { ssh_authorized_keys: user.sshKeys }),
           })),
         }
@@ -97,6 +105,11 @@ export const users = defineFeature({
     ],
   },
 })
+
+/** The first user (the one that takes the place of Raspberry Pi OS's own) also gets its groups. */
+function groupsOf(user: SealedUser, index: number): string[] {
+  return [...new Set([...(index === 0 ? PI_FIRST_USER_GROUPS : []), ...user.groups])]
+}
 
 function userSection(user: SealedUser, index: number): string {
   const name = quote(user.name)

@@ -32,6 +32,7 @@ sshd_t() { mkdir -p /run/sshd; /usr/sbin/sshd -T 2>/dev/null | awk -v k="$1" '$1
 {
   echo "hostname=$(hostname)"
   echo "user=$(id -un fleet 2>&1) groups=$(id -Gn fleet 2>&1 | tr ' ' ,)"
+  echo "first-user-groups=$(for g in adm sudo users; do id -Gn fleet 2>/dev/null | tr ' ' '\\n' | grep -qx "$g" && printf '%s ' "$g"; done)"
   echo "sudo-all=$(sudo -n -l -U fleet 2>/dev/null | grep -q '(ALL' && echo yes || echo no)"
   echo "ssh-enabled=$(systemctl is-enabled ssh 2>&1)"
   echo "ssh-active=$(systemctl is-active ssh 2>&1)"
@@ -89,6 +90,8 @@ export function expectedState(name: string): Record<string, string | RegExp> {
   return {
     hostname: `matrix-${name}`,
     user: /^fleet groups=fleet\b/,
+    // Raspberry Pi OS's own first user's groups (the fixtures give pi these three), on every shape.
+    'first-user-groups': 'adm sudo users',
     'sudo-all': 'yes',
     'ssh-enabled': 'enabled',
     'ssh-active': 'active',
