@@ -45,7 +45,7 @@ export function runSession(channel: Channel, options: SessionOptions): Promise<v
     const job = running.get(jobId)
     if (!job) return send({ type: 'failed', jobId, error: { code: 'NOT_FOUND', message: `Job ${jobId} is not running` } })
     const stop = device === undefined ? job.abort : job.cards.get(device)
-    stop?.abort(new Error('cancelled'))
+    stop?.abort()
   }
 
   const start = (message: Exclude<ToWriter, { type: 'cancel' }>) => {

@@ -5,20 +5,25 @@
  * alone. Guarding the source alone is not enough: etcher-sdk reads ahead of a slow card and
  * verifies by reading the card back, so only the destinations' own I/O stops those at once.
  * The guard goes on the instance: etcher-sdk's streams call `read`/`write` on it, whatever
- * its class (File, BlockDevice, EditedFile).
+ * its class (File, BlockDevice, EditedFile). Whoever aborted, a stopped card's record reads
+ * "cancelled".
  */
 import type { sourceDestination } from 'etcher-sdk'
+import { BuildError } from '../util/errors'
 
 export function stopsOn<T extends sourceDestination.File>(io: T, signal: AbortSignal | undefined): T {
   if (!signal) return io
   const read = io.read.bind(io)
   const write = io.write.bind(io)
+  const check = () => {
+    if (signal.aborted) throw new BuildError('CANCELLED', 'cancelled')
+  }
   io.read = (...args) => {
-    signal.throwIfAborted()
+    check()
     return read(...args)
   }
   io.write = (...args) => {
-    signal.throwIfAborted()
+    check()
     return write(...args)
   }
   return io

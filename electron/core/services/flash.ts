@@ -153,7 +153,7 @@ export function createFlashService(bus: EventBus, writer: WriterCommand, records
       }
       const card = job.cards.get(destination) ?? job.cards.get(path.resolve(destination))
       if (!card) throw new OrchardError('NOT_FOUND', `${destination} is not a destination of this job`)
-      card.abort(new Error('cancelled'))
+      card.abort()
       return { cancelled: true }
     },
     busyDevices: () => [...jobs.values()].flatMap((job) => job.devices),

@@ -85,9 +85,6 @@ interface Slot {
   startedAt: number
 }
 
-/** Why a card's write stopped at its next I/O: the record then reads "stopped: cancelled". */
-const CANCELLED = () => new Error('cancelled')
-
 export class Factory {
   readonly #options: FactoryOptions
   readonly #slots = new Map<string, Slot>()
@@ -200,14 +197,14 @@ export class Factory {
   /** Ends the run: with `abort`, the cards being written are stopped (their devices wait again); else they finish first. */
   stop({ abort = false } = {}): void {
     this.#stopping = true
-    if (abort) for (const slot of this.#slots.values()) slot.controller?.abort(CANCELLED())
+    if (abort) for (const slot of this.#slots.values()) slot.controller?.abort()
     this.#checkFinished()
   }
 
   /** Stops the card being written in `drive` alone (its device waits again); false when none is. */
   stopCard(drive: string): boolean {
     const controller = this.#slots.get(drive)?.controller
-    controller?.abort(CANCELLED())
+    controller?.abort()
     return controller !== undefined && controller !== null
   }
 
@@ -242,7 +239,7 @@ export class Factory {
     if (slot.controller) {
       // Pulled mid-write: stop reading for it; the job ends it and re-queues the device.
       slot.pulled = true
-      slot.controller.abort(CANCELLED())
+      slot.controller.abort()
       return
     }
     this.#slots.delete(device)
