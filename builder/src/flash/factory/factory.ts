@@ -204,8 +204,9 @@ export class Factory {
   /** Stops the card being written in `drive` alone (its device waits again); false when none is. */
   stopCard(drive: string): boolean {
     const controller = this.#slots.get(drive)?.controller
-    controller?.abort()
-    return controller !== undefined && controller !== null
+    if (!controller) return false
+    controller.abort()
+    return true
   }
 
   slots(): SlotView[] {

@@ -75,11 +75,8 @@ export function useFlash(notify: boolean) {
   const stopCard = useCallback(
     async (target: string) => {
       if (!jobId || !current.current) return
-      try {
-        await client.call('flash.cancel', { jobId, destination: target })
-      } catch (failure) {
-        setError((failure as Error).message)
-      }
+      // Not `error` (that says the batch did not start): a card that ended meanwhile has nothing to stop.
+      await client.call('flash.cancel', { jobId, destination: target }).catch(() => undefined)
     },
     [client, jobId],
   )
