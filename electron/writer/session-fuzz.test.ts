@@ -17,7 +17,10 @@ import { VALID_CARD, randomLine } from '../../builder/src/testing/wire-fuzz'
 import { runSession } from './session'
 
 /** A line the session takes as a valid cancel: one that finds its job running is answered by that job's end instead. */
-const isCancel = (line: string) => decodeLine(ToWriter, line.replace(/\r$/, '')).ok && (JSON.parse(line) as { type?: unknown }).type === 'cancel'
+const isCancel = (line: string) => {
+  const decoded = decodeLine(ToWriter, line.replace(/\r$/, ''))
+  return decoded.ok && decoded.message.type === 'cancel'
+}
 
 /** Runs a session over `lines`, then one valid request; what it sent back, and how many cancels could go unanswered. */
 async function session(lines: string[]): Promise<{ answers: FromWriter[]; expected: number; cancels: number }> {

@@ -166,8 +166,8 @@ describe.skipIf(skip)('factory.* in core, cards through the writer', () => {
       await fast.insert()
       await slow.insert()
       await waitFor('the slow card a quarter written', () => (slots.get(slow.device)?.fraction ?? 0) > 0.25 && slots.get(slow.device)?.phase === 'flashing', 60_000)
-      const writer = core.factory.state()
-      expect(writer.slots.filter((slot) => slot.state === 'writing')).toHaveLength(2)
+      const before = core.factory.state()
+      expect(before.slots.filter((slot) => slot.state === 'writing')).toHaveLength(2)
       const after = (await call('factory.stopCard', { drive: slow.device })) as FactoryState
       expect(after.running).toBe(true)
       await waitFor('both cards ended', () => records.length === 2, 60_000)
